@@ -1,0 +1,60 @@
+# clouddir — build, test, bench, install.
+#
+#   make          static library, Lua module (clouddir + clouddir.core), clouddir binary
+#   make test     installs missing Debian packages, builds, runs every test (+ sanitizers)
+#   make run      installs missing Debian packages, builds, starts the REPL on a demo store
+#   make bench    benchmarks against the raw LMDB floor measured in the same run
+#
+# BUILD=dir puts every build product in dir (default build/), so several builds can
+# coexist (the sanitizer build uses build-asan/).
+
+BUILD   ?= build
+CC      ?= cc
+LUA     ?= lua5.4
+OPT     ?= -O2
+CFLAGS  ?= $(OPT) -g
+WARN    := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+LUA_CFLAGS := $(shell pkg-config --cflags lua5.4 2>/dev/null || echo -I/usr/include/lua5.4)
+LUA_LIBS   := $(shell pkg-config --libs lua5.4 2>/dev/null || echo -llua5.4)
+ALL_CFLAGS  = $(WARN) -D_GNU_SOURCE -fPIC $(CFLAGS) $(LUA_CFLAGS) -Icsrc $(EXTRA_CFLAGS)
+LDLIBS_CORE = -llmdb -lm
+PREFIX  ?= /usr/local
+LUADIR  ?= $(PREFIX)/share/lua/5.4
+LIBDIR  ?= $(PREFIX)/lib/lua/5.4
+BINDIR  ?= $(PREFIX)/bin
+
+# The engine: every csrc/*.c except the fronts (Lua binding, binary) and generators.
+FRONT_SRC := csrc/lua_core.c csrc/main.c
+CORE_SRC  := $(filter-out $(FRONT_SRC),$(wildcard csrc/*.c))
+CORE_OBJ  := $(CORE_SRC:csrc/%.c=$(BUILD)/obj/%.o)
+LUA_SRC   := lua/clouddir.lua $(wildcard lua/clouddir/*.lua)
+
+LIB     := $(BUILD)/libclouddir.a
+CORE_SO := $(BUILD)/lib/clouddir/core.so
+BIN     := $(BUILD)/bin/clouddir
+EMBED_C := $(BUILD)/gen/embedded_lua.c
+
+.PHONY: all lib test check run bench clean deps install asan
+all: $(LIB) $(CORE_SO) $(BIN)
+
+$(BUILD)/obj/%.o: csrc/%.c $(wildcard csrc/*.h) | $(BUILD)/obj
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(BUILD)/obj $(BUILD)/lib/clouddir $(BUILD)/bin $(BUILD)/gen:
+	mkdir -p $@
+
+$(LIB): $(CORE_OBJ)
+	rm -f $@; ar rcs $@ $^
+
+$(CORE_SO): $(BUILD)/obj/lua_core.o $(LIB) | $(BUILD)/lib/clouddir
+	$(CC) -shared $(CFLAGS) $(EXTRA_LDFLAGS) -o $@ $< $(LIB) $(LDLIBS_CORE)
+
+# The binary embeds the interpreter, clouddir.core and the Lua sources of the module.
+$(EMBED_C): $(LUA_SRC) csrc/embed_lua.lua | $(BUILD)/gen
+	$(LUA) csrc/embed_lua.lua $@ $(LUA_SRC)
+
+$(BIN): $(BUILD)/obj/main.o $(BUILD)/obj/lua_core.o $(EMBED_C) $(LIB) | $(BUILD)/bin
+	$(CC) $(ALL_CFLAGS) $(EXTRA_LDFLAGS) -o $@ $(BUILD)/obj/main.o $(BUILD)/obj/lua_core.o $(EMBED_C) $(LIB) $(LUA_LIBS) -lreadline $(LDLIBS_CORE)
+
+clean:
+	rm -rf build build-*

@@ -1,0 +1,6 @@
+/* directory.c — placeholder: the operations of this concept are being written. */
+#include "engine.h"
+
+const cd_handler_entry cd_directory_handlers[] = {
+    {-1, NULL},
+};

@@ -1,0 +1,6 @@
+/* facet.c — placeholder: the operations of this concept are being written. */
+#include "engine.h"
+
+const cd_handler_entry cd_facet_handlers[] = {
+    {-1, NULL},
+};

@@ -1,0 +1,358 @@
+/* kv.c — the storage layer on LMDB.  The only file that includes lmdb.h.
+ *
+ * One store folder is one LMDB environment with one unnamed database; the engine gives
+ * every concept its own key prefix.  Choices made here:
+ *  - MDB_WRITEMAP: commits write into the shared map instead of copying pages through
+ *    write(2); with sync off a commit is then only memory traffic.
+ *  - MDB_NOSYNC is switched per commit, so handles with different `sync` options can
+ *    share one environment.
+ *  - One read transaction is kept and renewed (mdb_txn_reset/renew), so a read call does
+ *    not pay for a reader-slot lookup.
+ *  - When a write finds the map full the caller aborts, grows the map and retries
+ *    (CD_E_MAP_FULL); when another process grew it, the next begin adopts the new size. */
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <lmdb.h>
+#include "kv.h"
+
+#define DEFAULT_MAP_SIZE ((size_t)64 << 20)
+
+struct cd_kv {
+    MDB_env *env;
+    MDB_dbi dbi;
+    MDB_txn *idle_reader;  /* reset read transaction kept for reuse, or NULL */
+    int open_txns;         /* transactions of this environment open in this process */
+    char *path;
+};
+
+struct cd_txn {
+    cd_kv *kv;
+    MDB_txn *txn;
+    bool write;
+};
+
+struct cd_cursor {
+    MDB_cursor *cur;
+};
+
+const char *cd_kv_version(void)
+{
+    return MDB_VERSION_STRING;
+}
+
+static int store_error(cd_error *err, int rc, const char *what)
+{
+    if (rc == MDB_MAP_FULL)
+        return err ? (err->code = CD_E_MAP_FULL) : CD_E_MAP_FULL;
+    return cd_fail(err, CD_E_StoreError, "store %s failed: %s", what, mdb_strerror(rc));
+}
+
+static int make_folder(const char *path, cd_error *err)
+{
+    struct stat st;
+    if (stat(path, &st) == 0) {
+        if (!S_ISDIR(st.st_mode))
+            return cd_fail(err, CD_E_StoreError, "cannot open store '%s': not a folder", path);
+        return 0;
+    }
+    if (errno != ENOENT || mkdir(path, 0775) != 0)
+        return cd_fail(err, CD_E_StoreError, "cannot open store '%s': %s", path, strerror(errno));
+    return 0;
+}
+
+int cd_kv_open(const char *path, const cd_kv_options *opt, cd_kv **out, cd_error *err)
+{
+    *out = NULL;
+    if (make_folder(path, err))
+        return err->code;
+    cd_kv *kv = calloc(1, sizeof *kv);
+    if (!kv || !(kv->path = strdup(path))) {
+        free(kv);
+        return cd_fail(err, CD_E_StoreError, "out of memory opening store '%s'", path);
+    }
+    int rc = mdb_env_create(&kv->env);
+    if (rc == 0) {
+        size_t map = opt && opt->map_size ? opt->map_size : DEFAULT_MAP_SIZE;
+        rc = mdb_env_set_mapsize(kv->env, map);
+    }
+    if (rc == 0)
+        rc = mdb_env_set_maxreaders(kv->env, 254);
+    if (rc == 0)
+        rc = mdb_env_open(kv->env, path, MDB_WRITEMAP | MDB_NOSYNC, 0664);
+    if (rc == 0) {
+        /* Adopt a larger map a previous session left behind. */
+        MDB_envinfo info;
+        mdb_env_info(kv->env, &info);
+        size_t map = opt && opt->map_size ? opt->map_size : DEFAULT_MAP_SIZE;
+        if (info.me_mapsize < map)
+            rc = mdb_env_set_mapsize(kv->env, map);
+    }
+    MDB_txn *t = NULL;
+    if (rc == 0)
+        rc = mdb_txn_begin(kv->env, NULL, 0, &t);
+    if (rc == 0)
+        rc = mdb_dbi_open(t, NULL, 0, &kv->dbi);
+    if (rc == 0) {
+        rc = mdb_txn_commit(t);
+        t = NULL;
+    }
+    if (rc != 0) {
+        if (t)
+            mdb_txn_abort(t);
+        cd_fail(err, CD_E_StoreError, "cannot open store '%s': %s", path,
+                rc == ENOENT || rc == EACCES ? strerror(rc) : mdb_strerror(rc));
+        if (kv->env)
+            mdb_env_close(kv->env);
+        free(kv->path);
+        free(kv);
+        return err->code;
+    }
+    *out = kv;
+    return 0;
+}
+
+void cd_kv_close(cd_kv *kv)
+{
+    if (!kv)
+        return;
+    if (kv->idle_reader)
+        mdb_txn_abort(kv->idle_reader);
+    mdb_env_close(kv->env);
+    free(kv->path);
+    free(kv);
+}
+
+int cd_kv_sync(cd_kv *kv, cd_error *err)
+{
+    int rc = mdb_env_sync(kv->env, 1);
+    return rc ? store_error(err, rc, "sync") : 0;
+}
+
+int cd_kv_grow(cd_kv *kv, size_t min_bytes, cd_error *err)
+{
+    MDB_envinfo info;
+    if (kv->open_txns > 0)
+        return cd_fail(err, CD_E_StoreError, "cannot grow the store while a transaction is open");
+    mdb_env_info(kv->env, &info);
+    size_t size = info.me_mapsize;
+    size = size < ((size_t)1 << 30) ? size * 2 : size + ((size_t)1 << 30);
+    if (size < min_bytes)
+        size = min_bytes;
+    if (kv->idle_reader) {
+        mdb_txn_abort(kv->idle_reader);
+        kv->idle_reader = NULL;
+    }
+    int rc = mdb_env_set_mapsize(kv->env, size);
+    return rc ? store_error(err, rc, "growing the map") : 0;
+}
+
+int cd_kv_stat(cd_kv *kv, size_t *used_bytes, size_t *map_bytes, cd_error *err)
+{
+    MDB_envinfo info;
+    MDB_stat st;
+    int rc = mdb_env_info(kv->env, &info);
+    if (rc == 0)
+        rc = mdb_env_stat(kv->env, &st);
+    if (rc)
+        return store_error(err, rc, "stat");
+    *used_bytes = (size_t)(info.me_last_pgno + 1) * st.ms_psize;
+    *map_bytes = info.me_mapsize;
+    return 0;
+}
+
+int cd_kv_begin(cd_kv *kv, bool write, cd_txn **out, cd_error *err)
+{
+    cd_txn *t = malloc(sizeof *t);
+    if (!t)
+        return cd_fail(err, CD_E_StoreError, "out of memory");
+    t->kv = kv;
+    t->write = write;
+    t->txn = NULL;
+    int rc;
+    for (int attempt = 0;; attempt++) {
+        if (!write && kv->idle_reader) {
+            t->txn = kv->idle_reader;
+            kv->idle_reader = NULL;
+            rc = mdb_txn_renew(t->txn);
+            if (rc) {
+                mdb_txn_abort(t->txn);
+                t->txn = NULL;
+            }
+        } else
+            rc = mdb_txn_begin(kv->env, NULL, write ? 0 : MDB_RDONLY, &t->txn);
+        if (rc == MDB_MAP_RESIZED && attempt == 0 && kv->open_txns == 0) {
+            /* Another process grew the map: adopt its size and try again. */
+            mdb_env_set_mapsize(kv->env, 0);
+            continue;
+        }
+        break;
+    }
+    if (rc) {
+        free(t);
+        return store_error(err, rc, write ? "write transaction" : "read transaction");
+    }
+    kv->open_txns++;
+    *out = t;
+    return 0;
+}
+
+static void txn_done(cd_txn *t)
+{
+    t->kv->open_txns--;
+    free(t);
+}
+
+int cd_kv_commit(cd_txn *t, bool sync, cd_error *err)
+{
+    cd_kv *kv = t->kv;
+    int rc = 0;
+    if (!t->write) {
+        mdb_txn_reset(t->txn);
+        if (kv->idle_reader)
+            mdb_txn_abort(t->txn);
+        else
+            kv->idle_reader = t->txn;
+        txn_done(t);
+        return 0;
+    }
+    mdb_env_set_flags(kv->env, MDB_NOSYNC, sync ? 0 : 1);
+    rc = mdb_txn_commit(t->txn);
+    txn_done(t);
+    if (rc)
+        return store_error(err, rc, "commit");
+    return 0;
+}
+
+void cd_kv_abort(cd_txn *t)
+{
+    if (!t)
+        return;
+    if (!t->write && !t->kv->idle_reader) {
+        mdb_txn_reset(t->txn);
+        t->kv->idle_reader = t->txn;
+    } else
+        mdb_txn_abort(t->txn);
+    txn_done(t);
+}
+
+static int check_key(cd_slice key, cd_error *err)
+{
+    if (key.n == 0 || key.n > CD_KV_MAX_KEY)
+        return cd_fail(err, CD_E_InternalServiceException, "store key of %zu bytes is out of range",
+                       key.n);
+    return 0;
+}
+
+int cd_kv_get(cd_txn *t, cd_slice key, cd_slice *val, cd_error *err)
+{
+    if (check_key(key, err))
+        return err->code;
+    MDB_val k = {key.n, (void *)key.p}, v;
+    int rc = mdb_get(t->txn, t->kv->dbi, &k, &v);
+    if (rc == MDB_NOTFOUND)
+        return CD_KV_NOTFOUND;
+    if (rc)
+        return store_error(err, rc, "read");
+    val->p = v.mv_data;
+    val->n = v.mv_size;
+    return 0;
+}
+
+int cd_kv_put(cd_txn *t, cd_slice key, cd_slice val, bool append, cd_error *err)
+{
+    if (check_key(key, err))
+        return err->code;
+    MDB_val k = {key.n, (void *)key.p}, v = {val.n, (void *)val.p};
+    int rc = mdb_put(t->txn, t->kv->dbi, &k, &v, append ? MDB_APPEND : 0);
+    if (rc == MDB_KEYEXIST && append) /* not really an append: fall back to an insert */
+        rc = mdb_put(t->txn, t->kv->dbi, &k, &v, 0);
+    return rc ? store_error(err, rc, "write") : 0;
+}
+
+int cd_kv_del(cd_txn *t, cd_slice key, cd_error *err)
+{
+    if (check_key(key, err))
+        return err->code;
+    MDB_val k = {key.n, (void *)key.p};
+    int rc = mdb_del(t->txn, t->kv->dbi, &k, NULL);
+    if (rc == MDB_NOTFOUND)
+        return CD_KV_NOTFOUND;
+    return rc ? store_error(err, rc, "delete") : 0;
+}
+
+int cd_kv_cursor(cd_txn *t, cd_cursor **out, cd_error *err)
+{
+    cd_cursor *c = malloc(sizeof *c);
+    if (!c)
+        return cd_fail(err, CD_E_StoreError, "out of memory");
+    int rc = mdb_cursor_open(t->txn, t->kv->dbi, &c->cur);
+    if (rc) {
+        free(c);
+        return store_error(err, rc, "cursor");
+    }
+    *out = c;
+    return 0;
+}
+
+void cd_cursor_close(cd_cursor *c)
+{
+    if (!c)
+        return;
+    mdb_cursor_close(c->cur);
+    free(c);
+}
+
+static int move(cd_cursor *c, MDB_val *k, MDB_cursor_op op, cd_slice *ko, cd_slice *vo,
+                cd_error *err)
+{
+    MDB_val v;
+    int rc = mdb_cursor_get(c->cur, k, &v, op);
+    if (rc == MDB_NOTFOUND)
+        return CD_KV_NOTFOUND;
+    if (rc)
+        return store_error(err, rc, "cursor move");
+    if (ko) {
+        ko->p = k->mv_data;
+        ko->n = k->mv_size;
+    }
+    if (vo) {
+        vo->p = v.mv_data;
+        vo->n = v.mv_size;
+    }
+    return 0;
+}
+
+int cd_cursor_seek(cd_cursor *c, cd_slice key, cd_slice *k, cd_slice *v, cd_error *err)
+{
+    if (check_key(key, err))
+        return err->code;
+    MDB_val mk = {key.n, (void *)key.p};
+    return move(c, &mk, MDB_SET_RANGE, k, v, err);
+}
+
+int cd_cursor_next(cd_cursor *c, cd_slice *k, cd_slice *v, cd_error *err)
+{
+    MDB_val mk;
+    return move(c, &mk, MDB_NEXT, k, v, err);
+}
+
+int cd_cursor_prev(cd_cursor *c, cd_slice *k, cd_slice *v, cd_error *err)
+{
+    MDB_val mk;
+    return move(c, &mk, MDB_PREV, k, v, err);
+}
+
+int cd_cursor_last(cd_cursor *c, cd_slice *k, cd_slice *v, cd_error *err)
+{
+    MDB_val mk;
+    return move(c, &mk, MDB_LAST, k, v, err);
+}
+
+int cd_cursor_del(cd_cursor *c, cd_error *err)
+{
+    int rc = mdb_cursor_del(c->cur, 0);
+    return rc ? store_error(err, rc, "delete") : 0;
+}

@@ -1,0 +1,6 @@
+/* schema.c — placeholder: the operations of this concept are being written. */
+#include "engine.h"
+
+const cd_handler_entry cd_schema_handlers[] = {
+    {-1, NULL},
+};
