@@ -14,7 +14,8 @@ LUA     ?= lua5.4
 OPT     ?= -O2
 CFLAGS  ?= $(OPT) -g
 WARN    := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
-LUA_CFLAGS := $(shell pkg-config --cflags lua5.4 2>/dev/null || echo -I/usr/include/lua5.4)
+LUA_INCDIR ?=
+LUA_CFLAGS := $(if $(LUA_INCDIR),-I$(LUA_INCDIR),$(shell pkg-config --cflags lua5.4 2>/dev/null || echo -I/usr/include/lua5.4))
 LUA_LIBS   := $(shell pkg-config --libs lua5.4 2>/dev/null || echo -llua5.4)
 ALL_CFLAGS  = $(WARN) -D_GNU_SOURCE -fPIC $(CFLAGS) $(LUA_CFLAGS) -Icsrc $(EXTRA_CFLAGS)
 LDLIBS_CORE = -llmdb -lm
@@ -55,6 +56,45 @@ $(EMBED_C): $(LUA_SRC) csrc/embed_lua.lua | $(BUILD)/gen
 
 $(BIN): $(BUILD)/obj/main.o $(BUILD)/obj/lua_core.o $(EMBED_C) $(LIB) | $(BUILD)/bin
 	$(CC) $(ALL_CFLAGS) $(EXTRA_LDFLAGS) -o $@ $(BUILD)/obj/main.o $(BUILD)/obj/lua_core.o $(EMBED_C) $(LIB) $(LUA_LIBS) -lreadline $(LDLIBS_CORE)
+
+# ---- set-up: install what is missing from Debian (as root), then build ----
+DEB_PACKAGES := gcc make pkg-config lua5.4 liblua5.4-dev liblmdb-dev lmdb-utils \
+                libreadline-dev lua-busted lua-dkjson
+deps:
+	@missing=$$(for p in $(DEB_PACKAGES); do \
+	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; \
+	  done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:" $$missing; \
+	  if [ "$$(id -u)" != 0 ]; then echo "run as root (or install them yourself):" $$missing; exit 1; fi; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
+
+# The sanitizer build: the same sources under AddressSanitizer + UndefinedBehaviorSanitizer.
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+asan:
+	$(MAKE) BUILD=build-asan OPT=-O1 EXTRA_CFLAGS="$(SAN_FLAGS)" EXTRA_LDFLAGS="$(SAN_FLAGS)" all
+
+test: deps
+	$(MAKE) all
+	$(MAKE) asan
+	spec/run_tests.sh $(BUILD) build-asan
+
+# The quick loop while developing: no sanitizer pass.
+check: all
+	spec/run_tests.sh $(BUILD)
+
+DEMO_STORE ?= demo.store
+run: deps
+	$(MAKE) all
+	$(BIN) $(DEMO_STORE)
+
+install: all
+	install -d $(DESTDIR)$(LUADIR)/clouddir $(DESTDIR)$(LIBDIR)/clouddir $(DESTDIR)$(BINDIR)
+	install -m 644 lua/clouddir.lua $(DESTDIR)$(LUADIR)/clouddir.lua
+	install -m 644 $(wildcard lua/clouddir/*.lua) $(DESTDIR)$(LUADIR)/clouddir/
+	install -m 755 $(CORE_SO) $(DESTDIR)$(LIBDIR)/clouddir/core.so
+	install -m 755 $(BIN) $(DESTDIR)$(BINDIR)/clouddir
 
 clean:
 	rm -rf build build-*

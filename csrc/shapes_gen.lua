@@ -2,6 +2,8 @@
 --
 --   lua5.4 csrc/shapes_gen.lua ../shared/reference/clouddirectory-2017-01-11.service.json \
 --       > csrc/shapes_table.c
+-- or, leaving the old table in place if generation fails, with the output file as 2nd argument:
+--   lua5.4 csrc/shapes_gen.lua ../shared/reference/clouddirectory-2017-01-11.service.json csrc/shapes_table.c
 --
 -- Only the shapes reachable from the operations' input shapes are written.  The script
 -- refuses a model it does not understand (an unknown shape type, pattern or location, a
@@ -12,7 +14,7 @@ local json = require "dkjson"
 
 local model_path = arg[1]
 if not model_path then
-  io.stderr:write("usage: lua5.4 csrc/shapes_gen.lua MODEL.json > csrc/shapes_table.c\n")
+  io.stderr:write("usage: lua5.4 csrc/shapes_gen.lua MODEL.json [OUT.c]   (default: stdout)\n")
   os.exit(2)
 end
 
@@ -158,8 +160,10 @@ for _, name in ipairs(names) do
       if mem.location then
         loc = LOCATIONS[mem.location] or fail("%s.%s: unknown location %s", name, m, mem.location)
       end
-      member_rows[#member_rows + 1] = string.format("    { %s, %d, S_%s, %s, %s },  /* %s */",
-        cstr(m), #m, mem.shape, loc, cstr(mem.locationName), name)
+      local required = false
+      for _, r in ipairs(s.required or {}) do required = required or r == m end
+      member_rows[#member_rows + 1] = string.format("    { %s, %d, S_%s, %d, %s, %s },  /* %s */",
+        cstr(m), #m, mem.shape, required and 1 or 0, loc, cstr(mem.locationName), name)
     end
   elseif s.enum then
     if s.type ~= "string" then fail("%s: enum on a %s", name, s.type) end
@@ -229,10 +233,18 @@ emit("const cd_op_shape cd_op_shapes[CD_OP__COUNT] = {")
 for _, op in ipairs(op_names) do
   local o = operations[op]
   local http = o.http or {}
-  emit("    [CD_OP_%s] = { S_%s, %s, %s, %d },", op, o.input.shape, cstr(http.method),
+  emit("    [CD_OP_%s] = { %s, S_%s, %s, %s, %d },", op, cstr(op), o.input.shape, cstr(http.method),
     cstr(http.requestUri), int(http.responseCode or 200, op))
 end
 emit("};")
 emit("_Static_assert(sizeof cd_op_shapes / sizeof cd_op_shapes[0] == %d, \"operations.h and the model disagree\");", #op_names)
 
-io.write(table.concat(out, "\n"), "\n")
+-- Written only once everything is known, so a failed run leaves an OUT.c untouched.
+local result = table.concat(out, "\n") .. "\n"
+if arg[2] then
+  local o = io.open(arg[2], "wb") or fail("cannot write %s", arg[2])
+  o:write(result)
+  o:close()
+else
+  io.write(result)
+end

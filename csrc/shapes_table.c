@@ -193,397 +193,397 @@ const char *const cd_shape_patterns[CD_PAT__COUNT] = {
 };
 
 const cd_shape_member cd_shape_members[] = {
-    { "DirectoryArn", 12, S_Arn, CD_LOC_HEADER, "x-amz-data-partition" },  /* AddFacetToObjectRequest */
-    { "ObjectAttributeList", 19, S_AttributeKeyAndValueList, CD_LOC_BODY, NULL },  /* AddFacetToObjectRequest */
-    { "ObjectReference", 15, S_ObjectReference, CD_LOC_BODY, NULL },  /* AddFacetToObjectRequest */
-    { "SchemaFacet", 11, S_SchemaFacet, CD_LOC_BODY, NULL },  /* AddFacetToObjectRequest */
-    { "DirectoryArn", 12, S_Arn, CD_LOC_HEADER, "x-amz-data-partition" },  /* ApplySchemaRequest */
-    { "PublishedSchemaArn", 18, S_Arn, CD_LOC_BODY, NULL },  /* ApplySchemaRequest */
-    { "ChildReference", 14, S_ObjectReference, CD_LOC_BODY, NULL },  /* AttachObjectRequest */
-    { "DirectoryArn", 12, S_Arn, CD_LOC_HEADER, "x-amz-data-partition" },  /* AttachObjectRequest */
-    { "LinkName", 8, S_LinkName, CD_LOC_BODY, NULL },  /* AttachObjectRequest */
-    { "ParentReference", 15, S_ObjectReference, CD_LOC_BODY, NULL },  /* AttachObjectRequest */
-    { "DirectoryArn", 12, S_Arn, CD_LOC_HEADER, "x-amz-data-partition" },  /* AttachPolicyRequest */
-    { "ObjectReference", 15, S_ObjectReference, CD_LOC_BODY, NULL },  /* AttachPolicyRequest */
-    { "PolicyReference", 15, S_ObjectReference, CD_LOC_BODY, NULL },  /* AttachPolicyRequest */
-    { "DirectoryArn", 12, S_Arn, CD_LOC_HEADER, "x-amz-data-partition" },  /* AttachToIndexRequest */
-    { "IndexReference", 14, S_ObjectReference, CD_LOC_BODY, NULL },  /* AttachToIndexRequest */
-    { "TargetReference", 15, S_ObjectReference, CD_LOC_BODY, NULL },  /* AttachToIndexRequest */
-    { "Attributes", 10, S_AttributeNameAndValueList, CD_LOC_BODY, NULL },  /* AttachTypedLinkRequest */
-    { "DirectoryArn", 12, S_Arn, CD_LOC_HEADER, "x-amz-data-partition" },  /* AttachTypedLinkRequest */
-    { "SourceObjectReference", 21, S_ObjectReference, CD_LOC_BODY, NULL },  /* AttachTypedLinkRequest */
-    { "TargetObjectReference", 21, S_ObjectReference, CD_LOC_BODY, NULL },  /* AttachTypedLinkRequest */
-    { "TypedLinkFacet", 14, S_TypedLinkSchemaAndFacetName, CD_LOC_BODY, NULL },  /* AttachTypedLinkRequest */
-    { "FacetName", 9, S_FacetName, CD_LOC_BODY, NULL },  /* AttributeKey */
-    { "Name", 4, S_AttributeName, CD_LOC_BODY, NULL },  /* AttributeKey */
-    { "SchemaArn", 9, S_Arn, CD_LOC_BODY, NULL },  /* AttributeKey */
-    { "Key", 3, S_AttributeKey, CD_LOC_BODY, NULL },  /* AttributeKeyAndValue */
-    { "Value", 5, S_TypedAttributeValue, CD_LOC_BODY, NULL },  /* AttributeKeyAndValue */
-    { "AttributeName", 13, S_AttributeName, CD_LOC_BODY, NULL },  /* AttributeNameAndValue */
-    { "Value", 5, S_TypedAttributeValue, CD_LOC_BODY, NULL },  /* AttributeNameAndValue */
-    { "ObjectAttributeList", 19, S_AttributeKeyAndValueList, CD_LOC_BODY, NULL },  /* BatchAddFacetToObject */
-    { "ObjectReference", 15, S_ObjectReference, CD_LOC_BODY, NULL },  /* BatchAddFacetToObject */
-    { "SchemaFacet", 11, S_SchemaFacet, CD_LOC_BODY, NULL },  /* BatchAddFacetToObject */
-    { "ChildReference", 14, S_ObjectReference, CD_LOC_BODY, NULL },  /* BatchAttachObject */
-    { "LinkName", 8, S_LinkName, CD_LOC_BODY, NULL },  /* BatchAttachObject */
-    { "ParentReference", 15, S_ObjectReference, CD_LOC_BODY, NULL },  /* BatchAttachObject */
-    { "ObjectReference", 15, S_ObjectReference, CD_LOC_BODY, NULL },  /* BatchAttachPolicy */
-    { "PolicyReference", 15, S_ObjectReference, CD_LOC_BODY, NULL },  /* BatchAttachPolicy */
-    { "IndexReference", 14, S_ObjectReference, CD_LOC_BODY, NULL },  /* BatchAttachToIndex */
-    { "TargetReference", 15, S_ObjectReference, CD_LOC_BODY, NULL },  /* BatchAttachToIndex */
-    { "Attributes", 10, S_AttributeNameAndValueList, CD_LOC_BODY, NULL },  /* BatchAttachTypedLink */
-    { "SourceObjectReference", 21, S_ObjectReference, CD_LOC_BODY, NULL },  /* BatchAttachTypedLink */
-    { "TargetObjectReference", 21, S_ObjectReference, CD_LOC_BODY, NULL },  /* BatchAttachTypedLink */
-    { "TypedLinkFacet", 14, S_TypedLinkSchemaAndFacetName, CD_LOC_BODY, NULL },  /* BatchAttachTypedLink */
-    { "BatchReferenceName", 18, S_BatchReferenceName, CD_LOC_BODY, NULL },  /* BatchCreateIndex */
-    { "IsUnique", 8, S_Bool, CD_LOC_BODY, NULL },  /* BatchCreateIndex */
-    { "LinkName", 8, S_LinkName, CD_LOC_BODY, NULL },  /* BatchCreateIndex */
-    { "OrderedIndexedAttributeList", 27, S_AttributeKeyList, CD_LOC_BODY, NULL },  /* BatchCreateIndex */
-    { "ParentReference", 15, S_ObjectReference, CD_LOC_BODY, NULL },  /* BatchCreateIndex */
-    { "BatchReferenceName", 18, S_BatchReferenceName, CD_LOC_BODY, NULL },  /* BatchCreateObject */
-    { "LinkName", 8, S_LinkName, CD_LOC_BODY, NULL },  /* BatchCreateObject */
-    { "ObjectAttributeList", 19, S_AttributeKeyAndValueList, CD_LOC_BODY, NULL },  /* BatchCreateObject */
-    { "ParentReference", 15, S_ObjectReference, CD_LOC_BODY, NULL },  /* BatchCreateObject */
-    { "SchemaFacet", 11, S_SchemaFacetList, CD_LOC_BODY, NULL },  /* BatchCreateObject */
-    { "ObjectReference", 15, S_ObjectReference, CD_LOC_BODY, NULL },  /* BatchDeleteObject */
-    { "IndexReference", 14, S_ObjectReference, CD_LOC_BODY, NULL },  /* BatchDetachFromIndex */
-    { "TargetReference", 15, S_ObjectReference, CD_LOC_BODY, NULL },  /* BatchDetachFromIndex */
-    { "BatchReferenceName", 18, S_BatchReferenceName, CD_LOC_BODY, NULL },  /* BatchDetachObject */
-    { "LinkName", 8, S_LinkName, CD_LOC_BODY, NULL },  /* BatchDetachObject */
-    { "ParentReference", 15, S_ObjectReference, CD_LOC_BODY, NULL },  /* BatchDetachObject */
-    { "ObjectReference", 15, S_ObjectReference, CD_LOC_BODY, NULL },  /* BatchDetachPolicy */
-    { "PolicyReference", 15, S_ObjectReference, CD_LOC_BODY, NULL },  /* BatchDetachPolicy */
-    { "TypedLinkSpecifier", 18, S_TypedLinkSpecifier, CD_LOC_BODY, NULL },  /* BatchDetachTypedLink */
-    { "AttributeNames", 14, S_AttributeNameList, CD_LOC_BODY, NULL },  /* BatchGetLinkAttributes */
-    { "TypedLinkSpecifier", 18, S_TypedLinkSpecifier, CD_LOC_BODY, NULL },  /* BatchGetLinkAttributes */
-    { "AttributeNames", 14, S_AttributeNameList, CD_LOC_BODY, NULL },  /* BatchGetObjectAttributes */
-    { "ObjectReference", 15, S_ObjectReference, CD_LOC_BODY, NULL },  /* BatchGetObjectAttributes */
-    { "SchemaFacet", 11, S_SchemaFacet, CD_LOC_BODY, NULL },  /* BatchGetObjectAttributes */
-    { "ObjectReference", 15, S_ObjectReference, CD_LOC_BODY, NULL },  /* BatchGetObjectInformation */
-    { "MaxResults", 10, S_NumberResults, CD_LOC_BODY, NULL },  /* BatchListAttachedIndices */
-    { "NextToken", 9, S_NextToken, CD_LOC_BODY, NULL },  /* BatchListAttachedIndices */
-    { "TargetReference", 15, S_ObjectReference, CD_LOC_BODY, NULL },  /* BatchListAttachedIndices */
-    { "FilterAttributeRanges", 21, S_TypedLinkAttributeRangeList, CD_LOC_BODY, NULL },  /* BatchListIncomingTypedLinks */
-    { "FilterTypedLink", 15, S_TypedLinkSchemaAndFacetName, CD_LOC_BODY, NULL },  /* BatchListIncomingTypedLinks */
-    { "MaxResults", 10, S_NumberResults, CD_LOC_BODY, NULL },  /* BatchListIncomingTypedLinks */
-    { "NextToken", 9, S_NextToken, CD_LOC_BODY, NULL },  /* BatchListIncomingTypedLinks */
-    { "ObjectReference", 15, S_ObjectReference, CD_LOC_BODY, NULL },  /* BatchListIncomingTypedLinks */
-    { "IndexReference", 14, S_ObjectReference, CD_LOC_BODY, NULL },  /* BatchListIndex */
-    { "MaxResults", 10, S_NumberResults, CD_LOC_BODY, NULL },  /* BatchListIndex */
-    { "NextToken", 9, S_NextToken, CD_LOC_BODY, NULL },  /* BatchListIndex */
-    { "RangesOnIndexedValues", 21, S_ObjectAttributeRangeList, CD_LOC_BODY, NULL },  /* BatchListIndex */
-    { "FacetFilter", 11, S_SchemaFacet, CD_LOC_BODY, NULL },  /* BatchListObjectAttributes */
-    { "MaxResults", 10, S_NumberResults, CD_LOC_BODY, NULL },  /* BatchListObjectAttributes */
-    { "NextToken", 9, S_NextToken, CD_LOC_BODY, NULL },  /* BatchListObjectAttributes */
-    { "ObjectReference", 15, S_ObjectReference, CD_LOC_BODY, NULL },  /* BatchListObjectAttributes */
-    { "MaxResults", 10, S_NumberResults, CD_LOC_BODY, NULL },  /* BatchListObjectChildren */
-    { "NextToken", 9, S_NextToken, CD_LOC_BODY, NULL },  /* BatchListObjectChildren */
-    { "ObjectReference", 15, S_ObjectReference, CD_LOC_BODY, NULL },  /* BatchListObjectChildren */
-    { "MaxResults", 10, S_NumberResults, CD_LOC_BODY, NULL },  /* BatchListObjectParentPaths */
-    { "NextToken", 9, S_NextToken, CD_LOC_BODY, NULL },  /* BatchListObjectParentPaths */
-    { "ObjectReference", 15, S_ObjectReference, CD_LOC_BODY, NULL },  /* BatchListObjectParentPaths */
-    { "MaxResults", 10, S_NumberResults, CD_LOC_BODY, NULL },  /* BatchListObjectParents */
-    { "NextToken", 9, S_NextToken, CD_LOC_BODY, NULL },  /* BatchListObjectParents */
-    { "ObjectReference", 15, S_ObjectReference, CD_LOC_BODY, NULL },  /* BatchListObjectParents */
-    { "MaxResults", 10, S_NumberResults, CD_LOC_BODY, NULL },  /* BatchListObjectPolicies */
-    { "NextToken", 9, S_NextToken, CD_LOC_BODY, NULL },  /* BatchListObjectPolicies */
-    { "ObjectReference", 15, S_ObjectReference, CD_LOC_BODY, NULL },  /* BatchListObjectPolicies */
-    { "FilterAttributeRanges", 21, S_TypedLinkAttributeRangeList, CD_LOC_BODY, NULL },  /* BatchListOutgoingTypedLinks */
-    { "FilterTypedLink", 15, S_TypedLinkSchemaAndFacetName, CD_LOC_BODY, NULL },  /* BatchListOutgoingTypedLinks */
-    { "MaxResults", 10, S_NumberResults, CD_LOC_BODY, NULL },  /* BatchListOutgoingTypedLinks */
-    { "NextToken", 9, S_NextToken, CD_LOC_BODY, NULL },  /* BatchListOutgoingTypedLinks */
-    { "ObjectReference", 15, S_ObjectReference, CD_LOC_BODY, NULL },  /* BatchListOutgoingTypedLinks */
-    { "MaxResults", 10, S_NumberResults, CD_LOC_BODY, NULL },  /* BatchListPolicyAttachments */
-    { "NextToken", 9, S_NextToken, CD_LOC_BODY, NULL },  /* BatchListPolicyAttachments */
-    { "PolicyReference", 15, S_ObjectReference, CD_LOC_BODY, NULL },  /* BatchListPolicyAttachments */
-    { "MaxResults", 10, S_NumberResults, CD_LOC_BODY, NULL },  /* BatchLookupPolicy */
-    { "NextToken", 9, S_NextToken, CD_LOC_BODY, NULL },  /* BatchLookupPolicy */
-    { "ObjectReference", 15, S_ObjectReference, CD_LOC_BODY, NULL },  /* BatchLookupPolicy */
-    { "GetLinkAttributes", 17, S_BatchGetLinkAttributes, CD_LOC_BODY, NULL },  /* BatchReadOperation */
-    { "GetObjectAttributes", 19, S_BatchGetObjectAttributes, CD_LOC_BODY, NULL },  /* BatchReadOperation */
-    { "GetObjectInformation", 20, S_BatchGetObjectInformation, CD_LOC_BODY, NULL },  /* BatchReadOperation */
-    { "ListAttachedIndices", 19, S_BatchListAttachedIndices, CD_LOC_BODY, NULL },  /* BatchReadOperation */
-    { "ListIncomingTypedLinks", 22, S_BatchListIncomingTypedLinks, CD_LOC_BODY, NULL },  /* BatchReadOperation */
-    { "ListIndex", 9, S_BatchListIndex, CD_LOC_BODY, NULL },  /* BatchReadOperation */
-    { "ListObjectAttributes", 20, S_BatchListObjectAttributes, CD_LOC_BODY, NULL },  /* BatchReadOperation */
-    { "ListObjectChildren", 18, S_BatchListObjectChildren, CD_LOC_BODY, NULL },  /* BatchReadOperation */
-    { "ListObjectParentPaths", 21, S_BatchListObjectParentPaths, CD_LOC_BODY, NULL },  /* BatchReadOperation */
-    { "ListObjectParents", 17, S_BatchListObjectParents, CD_LOC_BODY, NULL },  /* BatchReadOperation */
-    { "ListObjectPolicies", 18, S_BatchListObjectPolicies, CD_LOC_BODY, NULL },  /* BatchReadOperation */
-    { "ListOutgoingTypedLinks", 22, S_BatchListOutgoingTypedLinks, CD_LOC_BODY, NULL },  /* BatchReadOperation */
-    { "ListPolicyAttachments", 21, S_BatchListPolicyAttachments, CD_LOC_BODY, NULL },  /* BatchReadOperation */
-    { "LookupPolicy", 12, S_BatchLookupPolicy, CD_LOC_BODY, NULL },  /* BatchReadOperation */
-    { "ConsistencyLevel", 16, S_ConsistencyLevel, CD_LOC_HEADER, "x-amz-consistency-level" },  /* BatchReadRequest */
-    { "DirectoryArn", 12, S_Arn, CD_LOC_HEADER, "x-amz-data-partition" },  /* BatchReadRequest */
-    { "Operations", 10, S_BatchReadOperationList, CD_LOC_BODY, NULL },  /* BatchReadRequest */
-    { "ObjectReference", 15, S_ObjectReference, CD_LOC_BODY, NULL },  /* BatchRemoveFacetFromObject */
-    { "SchemaFacet", 11, S_SchemaFacet, CD_LOC_BODY, NULL },  /* BatchRemoveFacetFromObject */
-    { "AttributeUpdates", 16, S_LinkAttributeUpdateList, CD_LOC_BODY, NULL },  /* BatchUpdateLinkAttributes */
-    { "TypedLinkSpecifier", 18, S_TypedLinkSpecifier, CD_LOC_BODY, NULL },  /* BatchUpdateLinkAttributes */
-    { "AttributeUpdates", 16, S_ObjectAttributeUpdateList, CD_LOC_BODY, NULL },  /* BatchUpdateObjectAttributes */
-    { "ObjectReference", 15, S_ObjectReference, CD_LOC_BODY, NULL },  /* BatchUpdateObjectAttributes */
-    { "AddFacetToObject", 16, S_BatchAddFacetToObject, CD_LOC_BODY, NULL },  /* BatchWriteOperation */
-    { "AttachObject", 12, S_BatchAttachObject, CD_LOC_BODY, NULL },  /* BatchWriteOperation */
-    { "AttachPolicy", 12, S_BatchAttachPolicy, CD_LOC_BODY, NULL },  /* BatchWriteOperation */
-    { "AttachToIndex", 13, S_BatchAttachToIndex, CD_LOC_BODY, NULL },  /* BatchWriteOperation */
-    { "AttachTypedLink", 15, S_BatchAttachTypedLink, CD_LOC_BODY, NULL },  /* BatchWriteOperation */
-    { "CreateIndex", 11, S_BatchCreateIndex, CD_LOC_BODY, NULL },  /* BatchWriteOperation */
-    { "CreateObject", 12, S_BatchCreateObject, CD_LOC_BODY, NULL },  /* BatchWriteOperation */
-    { "DeleteObject", 12, S_BatchDeleteObject, CD_LOC_BODY, NULL },  /* BatchWriteOperation */
-    { "DetachFromIndex", 15, S_BatchDetachFromIndex, CD_LOC_BODY, NULL },  /* BatchWriteOperation */
-    { "DetachObject", 12, S_BatchDetachObject, CD_LOC_BODY, NULL },  /* BatchWriteOperation */
-    { "DetachPolicy", 12, S_BatchDetachPolicy, CD_LOC_BODY, NULL },  /* BatchWriteOperation */
-    { "DetachTypedLink", 15, S_BatchDetachTypedLink, CD_LOC_BODY, NULL },  /* BatchWriteOperation */
-    { "RemoveFacetFromObject", 21, S_BatchRemoveFacetFromObject, CD_LOC_BODY, NULL },  /* BatchWriteOperation */
-    { "UpdateLinkAttributes", 20, S_BatchUpdateLinkAttributes, CD_LOC_BODY, NULL },  /* BatchWriteOperation */
-    { "UpdateObjectAttributes", 22, S_BatchUpdateObjectAttributes, CD_LOC_BODY, NULL },  /* BatchWriteOperation */
-    { "DirectoryArn", 12, S_Arn, CD_LOC_HEADER, "x-amz-data-partition" },  /* BatchWriteRequest */
-    { "Operations", 10, S_BatchWriteOperationList, CD_LOC_BODY, NULL },  /* BatchWriteRequest */
-    { "Name", 4, S_DirectoryName, CD_LOC_BODY, NULL },  /* CreateDirectoryRequest */
-    { "SchemaArn", 9, S_Arn, CD_LOC_HEADER, "x-amz-data-partition" },  /* CreateDirectoryRequest */
-    { "Attributes", 10, S_FacetAttributeList, CD_LOC_BODY, NULL },  /* CreateFacetRequest */
-    { "FacetStyle", 10, S_FacetStyle, CD_LOC_BODY, NULL },  /* CreateFacetRequest */
-    { "Name", 4, S_FacetName, CD_LOC_BODY, NULL },  /* CreateFacetRequest */
-    { "ObjectType", 10, S_ObjectType, CD_LOC_BODY, NULL },  /* CreateFacetRequest */
-    { "SchemaArn", 9, S_Arn, CD_LOC_HEADER, "x-amz-data-partition" },  /* CreateFacetRequest */
-    { "DirectoryArn", 12, S_Arn, CD_LOC_HEADER, "x-amz-data-partition" },  /* CreateIndexRequest */
-    { "IsUnique", 8, S_Bool, CD_LOC_BODY, NULL },  /* CreateIndexRequest */
-    { "LinkName", 8, S_LinkName, CD_LOC_BODY, NULL },  /* CreateIndexRequest */
-    { "OrderedIndexedAttributeList", 27, S_AttributeKeyList, CD_LOC_BODY, NULL },  /* CreateIndexRequest */
-    { "ParentReference", 15, S_ObjectReference, CD_LOC_BODY, NULL },  /* CreateIndexRequest */
-    { "DirectoryArn", 12, S_Arn, CD_LOC_HEADER, "x-amz-data-partition" },  /* CreateObjectRequest */
-    { "LinkName", 8, S_LinkName, CD_LOC_BODY, NULL },  /* CreateObjectRequest */
-    { "ObjectAttributeList", 19, S_AttributeKeyAndValueList, CD_LOC_BODY, NULL },  /* CreateObjectRequest */
-    { "ParentReference", 15, S_ObjectReference, CD_LOC_BODY, NULL },  /* CreateObjectRequest */
-    { "SchemaFacets", 12, S_SchemaFacetList, CD_LOC_BODY, NULL },  /* CreateObjectRequest */
-    { "Name", 4, S_SchemaName, CD_LOC_BODY, NULL },  /* CreateSchemaRequest */
-    { "Facet", 5, S_TypedLinkFacet, CD_LOC_BODY, NULL },  /* CreateTypedLinkFacetRequest */
-    { "SchemaArn", 9, S_Arn, CD_LOC_HEADER, "x-amz-data-partition" },  /* CreateTypedLinkFacetRequest */
-    { "DirectoryArn", 12, S_Arn, CD_LOC_HEADER, "x-amz-data-partition" },  /* DeleteDirectoryRequest */
-    { "Name", 4, S_FacetName, CD_LOC_BODY, NULL },  /* DeleteFacetRequest */
-    { "SchemaArn", 9, S_Arn, CD_LOC_HEADER, "x-amz-data-partition" },  /* DeleteFacetRequest */
-    { "DirectoryArn", 12, S_Arn, CD_LOC_HEADER, "x-amz-data-partition" },  /* DeleteObjectRequest */
-    { "ObjectReference", 15, S_ObjectReference, CD_LOC_BODY, NULL },  /* DeleteObjectRequest */
-    { "SchemaArn", 9, S_Arn, CD_LOC_HEADER, "x-amz-data-partition" },  /* DeleteSchemaRequest */
-    { "Name", 4, S_TypedLinkName, CD_LOC_BODY, NULL },  /* DeleteTypedLinkFacetRequest */
-    { "SchemaArn", 9, S_Arn, CD_LOC_HEADER, "x-amz-data-partition" },  /* DeleteTypedLinkFacetRequest */
-    { "DirectoryArn", 12, S_Arn, CD_LOC_HEADER, "x-amz-data-partition" },  /* DetachFromIndexRequest */
-    { "IndexReference", 14, S_ObjectReference, CD_LOC_BODY, NULL },  /* DetachFromIndexRequest */
-    { "TargetReference", 15, S_ObjectReference, CD_LOC_BODY, NULL },  /* DetachFromIndexRequest */
-    { "DirectoryArn", 12, S_Arn, CD_LOC_HEADER, "x-amz-data-partition" },  /* DetachObjectRequest */
-    { "LinkName", 8, S_LinkName, CD_LOC_BODY, NULL },  /* DetachObjectRequest */
-    { "ParentReference", 15, S_ObjectReference, CD_LOC_BODY, NULL },  /* DetachObjectRequest */
-    { "DirectoryArn", 12, S_Arn, CD_LOC_HEADER, "x-amz-data-partition" },  /* DetachPolicyRequest */
-    { "ObjectReference", 15, S_ObjectReference, CD_LOC_BODY, NULL },  /* DetachPolicyRequest */
-    { "PolicyReference", 15, S_ObjectReference, CD_LOC_BODY, NULL },  /* DetachPolicyRequest */
-    { "DirectoryArn", 12, S_Arn, CD_LOC_HEADER, "x-amz-data-partition" },  /* DetachTypedLinkRequest */
-    { "TypedLinkSpecifier", 18, S_TypedLinkSpecifier, CD_LOC_BODY, NULL },  /* DetachTypedLinkRequest */
-    { "DirectoryArn", 12, S_Arn, CD_LOC_HEADER, "x-amz-data-partition" },  /* DisableDirectoryRequest */
-    { "DirectoryArn", 12, S_Arn, CD_LOC_HEADER, "x-amz-data-partition" },  /* EnableDirectoryRequest */
-    { "AttributeDefinition", 19, S_FacetAttributeDefinition, CD_LOC_BODY, NULL },  /* FacetAttribute */
-    { "AttributeReference", 18, S_FacetAttributeReference, CD_LOC_BODY, NULL },  /* FacetAttribute */
-    { "Name", 4, S_AttributeName, CD_LOC_BODY, NULL },  /* FacetAttribute */
-    { "RequiredBehavior", 16, S_RequiredAttributeBehavior, CD_LOC_BODY, NULL },  /* FacetAttribute */
-    { "DefaultValue", 12, S_TypedAttributeValue, CD_LOC_BODY, NULL },  /* FacetAttributeDefinition */
-    { "IsImmutable", 11, S_Bool, CD_LOC_BODY, NULL },  /* FacetAttributeDefinition */
-    { "Rules", 5, S_RuleMap, CD_LOC_BODY, NULL },  /* FacetAttributeDefinition */
-    { "Type", 4, S_FacetAttributeType, CD_LOC_BODY, NULL },  /* FacetAttributeDefinition */
-    { "TargetAttributeName", 19, S_AttributeName, CD_LOC_BODY, NULL },  /* FacetAttributeReference */
-    { "TargetFacetName", 15, S_FacetName, CD_LOC_BODY, NULL },  /* FacetAttributeReference */
-    { "Action", 6, S_UpdateActionType, CD_LOC_BODY, NULL },  /* FacetAttributeUpdate */
-    { "Attribute", 9, S_FacetAttribute, CD_LOC_BODY, NULL },  /* FacetAttributeUpdate */
-    { "SchemaArn", 9, S_Arn, CD_LOC_BODY, NULL },  /* GetAppliedSchemaVersionRequest */
-    { "DirectoryArn", 12, S_DirectoryArn, CD_LOC_HEADER, "x-amz-data-partition" },  /* GetDirectoryRequest */
-    { "Name", 4, S_FacetName, CD_LOC_BODY, NULL },  /* GetFacetRequest */
-    { "SchemaArn", 9, S_Arn, CD_LOC_HEADER, "x-amz-data-partition" },  /* GetFacetRequest */
-    { "AttributeNames", 14, S_AttributeNameList, CD_LOC_BODY, NULL },  /* GetLinkAttributesRequest */
-    { "ConsistencyLevel", 16, S_ConsistencyLevel, CD_LOC_BODY, NULL },  /* GetLinkAttributesRequest */
-    { "DirectoryArn", 12, S_Arn, CD_LOC_HEADER, "x-amz-data-partition" },  /* GetLinkAttributesRequest */
-    { "TypedLinkSpecifier", 18, S_TypedLinkSpecifier, CD_LOC_BODY, NULL },  /* GetLinkAttributesRequest */
-    { "AttributeNames", 14, S_AttributeNameList, CD_LOC_BODY, NULL },  /* GetObjectAttributesRequest */
-    { "ConsistencyLevel", 16, S_ConsistencyLevel, CD_LOC_HEADER, "x-amz-consistency-level" },  /* GetObjectAttributesRequest */
-    { "DirectoryArn", 12, S_Arn, CD_LOC_HEADER, "x-amz-data-partition" },  /* GetObjectAttributesRequest */
-    { "ObjectReference", 15, S_ObjectReference, CD_LOC_BODY, NULL },  /* GetObjectAttributesRequest */
-    { "SchemaFacet", 11, S_SchemaFacet, CD_LOC_BODY, NULL },  /* GetObjectAttributesRequest */
-    { "ConsistencyLevel", 16, S_ConsistencyLevel, CD_LOC_HEADER, "x-amz-consistency-level" },  /* GetObjectInformationRequest */
-    { "DirectoryArn", 12, S_Arn, CD_LOC_HEADER, "x-amz-data-partition" },  /* GetObjectInformationRequest */
-    { "ObjectReference", 15, S_ObjectReference, CD_LOC_BODY, NULL },  /* GetObjectInformationRequest */
-    { "SchemaArn", 9, S_Arn, CD_LOC_HEADER, "x-amz-data-partition" },  /* GetSchemaAsJsonRequest */
-    { "Name", 4, S_TypedLinkName, CD_LOC_BODY, NULL },  /* GetTypedLinkFacetInformationRequest */
-    { "SchemaArn", 9, S_Arn, CD_LOC_HEADER, "x-amz-data-partition" },  /* GetTypedLinkFacetInformationRequest */
-    { "AttributeActionType", 19, S_UpdateActionType, CD_LOC_BODY, NULL },  /* LinkAttributeAction */
-    { "AttributeUpdateValue", 20, S_TypedAttributeValue, CD_LOC_BODY, NULL },  /* LinkAttributeAction */
-    { "AttributeAction", 15, S_LinkAttributeAction, CD_LOC_BODY, NULL },  /* LinkAttributeUpdate */
-    { "AttributeKey", 12, S_AttributeKey, CD_LOC_BODY, NULL },  /* LinkAttributeUpdate */
-    { "DirectoryArn", 12, S_Arn, CD_LOC_BODY, NULL },  /* ListAppliedSchemaArnsRequest */
-    { "MaxResults", 10, S_NumberResults, CD_LOC_BODY, NULL },  /* ListAppliedSchemaArnsRequest */
-    { "NextToken", 9, S_NextToken, CD_LOC_BODY, NULL },  /* ListAppliedSchemaArnsRequest */
-    { "SchemaArn", 9, S_Arn, CD_LOC_BODY, NULL },  /* ListAppliedSchemaArnsRequest */
-    { "ConsistencyLevel", 16, S_ConsistencyLevel, CD_LOC_HEADER, "x-amz-consistency-level" },  /* ListAttachedIndicesRequest */
-    { "DirectoryArn", 12, S_Arn, CD_LOC_HEADER, "x-amz-data-partition" },  /* ListAttachedIndicesRequest */
-    { "MaxResults", 10, S_NumberResults, CD_LOC_BODY, NULL },  /* ListAttachedIndicesRequest */
-    { "NextToken", 9, S_NextToken, CD_LOC_BODY, NULL },  /* ListAttachedIndicesRequest */
-    { "TargetReference", 15, S_ObjectReference, CD_LOC_BODY, NULL },  /* ListAttachedIndicesRequest */
-    { "MaxResults", 10, S_NumberResults, CD_LOC_BODY, NULL },  /* ListDevelopmentSchemaArnsRequest */
-    { "NextToken", 9, S_NextToken, CD_LOC_BODY, NULL },  /* ListDevelopmentSchemaArnsRequest */
-    { "MaxResults", 10, S_NumberResults, CD_LOC_BODY, NULL },  /* ListDirectoriesRequest */
-    { "NextToken", 9, S_NextToken, CD_LOC_BODY, NULL },  /* ListDirectoriesRequest */
-    { "state", 5, S_DirectoryState, CD_LOC_BODY, NULL },  /* ListDirectoriesRequest */
-    { "MaxResults", 10, S_NumberResults, CD_LOC_BODY, NULL },  /* ListFacetAttributesRequest */
-    { "Name", 4, S_FacetName, CD_LOC_BODY, NULL },  /* ListFacetAttributesRequest */
-    { "NextToken", 9, S_NextToken, CD_LOC_BODY, NULL },  /* ListFacetAttributesRequest */
-    { "SchemaArn", 9, S_Arn, CD_LOC_HEADER, "x-amz-data-partition" },  /* ListFacetAttributesRequest */
-    { "MaxResults", 10, S_NumberResults, CD_LOC_BODY, NULL },  /* ListFacetNamesRequest */
-    { "NextToken", 9, S_NextToken, CD_LOC_BODY, NULL },  /* ListFacetNamesRequest */
-    { "SchemaArn", 9, S_Arn, CD_LOC_HEADER, "x-amz-data-partition" },  /* ListFacetNamesRequest */
-    { "ConsistencyLevel", 16, S_ConsistencyLevel, CD_LOC_BODY, NULL },  /* ListIncomingTypedLinksRequest */
-    { "DirectoryArn", 12, S_Arn, CD_LOC_HEADER, "x-amz-data-partition" },  /* ListIncomingTypedLinksRequest */
-    { "FilterAttributeRanges", 21, S_TypedLinkAttributeRangeList, CD_LOC_BODY, NULL },  /* ListIncomingTypedLinksRequest */
-    { "FilterTypedLink", 15, S_TypedLinkSchemaAndFacetName, CD_LOC_BODY, NULL },  /* ListIncomingTypedLinksRequest */
-    { "MaxResults", 10, S_NumberResults, CD_LOC_BODY, NULL },  /* ListIncomingTypedLinksRequest */
-    { "NextToken", 9, S_NextToken, CD_LOC_BODY, NULL },  /* ListIncomingTypedLinksRequest */
-    { "ObjectReference", 15, S_ObjectReference, CD_LOC_BODY, NULL },  /* ListIncomingTypedLinksRequest */
-    { "ConsistencyLevel", 16, S_ConsistencyLevel, CD_LOC_HEADER, "x-amz-consistency-level" },  /* ListIndexRequest */
-    { "DirectoryArn", 12, S_Arn, CD_LOC_HEADER, "x-amz-data-partition" },  /* ListIndexRequest */
-    { "IndexReference", 14, S_ObjectReference, CD_LOC_BODY, NULL },  /* ListIndexRequest */
-    { "MaxResults", 10, S_NumberResults, CD_LOC_BODY, NULL },  /* ListIndexRequest */
-    { "NextToken", 9, S_NextToken, CD_LOC_BODY, NULL },  /* ListIndexRequest */
-    { "RangesOnIndexedValues", 21, S_ObjectAttributeRangeList, CD_LOC_BODY, NULL },  /* ListIndexRequest */
-    { "MaxResults", 10, S_NumberResults, CD_LOC_BODY, NULL },  /* ListManagedSchemaArnsRequest */
-    { "NextToken", 9, S_NextToken, CD_LOC_BODY, NULL },  /* ListManagedSchemaArnsRequest */
-    { "SchemaArn", 9, S_Arn, CD_LOC_BODY, NULL },  /* ListManagedSchemaArnsRequest */
-    { "ConsistencyLevel", 16, S_ConsistencyLevel, CD_LOC_HEADER, "x-amz-consistency-level" },  /* ListObjectAttributesRequest */
-    { "DirectoryArn", 12, S_Arn, CD_LOC_HEADER, "x-amz-data-partition" },  /* ListObjectAttributesRequest */
-    { "FacetFilter", 11, S_SchemaFacet, CD_LOC_BODY, NULL },  /* ListObjectAttributesRequest */
-    { "MaxResults", 10, S_NumberResults, CD_LOC_BODY, NULL },  /* ListObjectAttributesRequest */
-    { "NextToken", 9, S_NextToken, CD_LOC_BODY, NULL },  /* ListObjectAttributesRequest */
-    { "ObjectReference", 15, S_ObjectReference, CD_LOC_BODY, NULL },  /* ListObjectAttributesRequest */
-    { "ConsistencyLevel", 16, S_ConsistencyLevel, CD_LOC_HEADER, "x-amz-consistency-level" },  /* ListObjectChildrenRequest */
-    { "DirectoryArn", 12, S_Arn, CD_LOC_HEADER, "x-amz-data-partition" },  /* ListObjectChildrenRequest */
-    { "MaxResults", 10, S_NumberResults, CD_LOC_BODY, NULL },  /* ListObjectChildrenRequest */
-    { "NextToken", 9, S_NextToken, CD_LOC_BODY, NULL },  /* ListObjectChildrenRequest */
-    { "ObjectReference", 15, S_ObjectReference, CD_LOC_BODY, NULL },  /* ListObjectChildrenRequest */
-    { "DirectoryArn", 12, S_Arn, CD_LOC_HEADER, "x-amz-data-partition" },  /* ListObjectParentPathsRequest */
-    { "MaxResults", 10, S_NumberResults, CD_LOC_BODY, NULL },  /* ListObjectParentPathsRequest */
-    { "NextToken", 9, S_NextToken, CD_LOC_BODY, NULL },  /* ListObjectParentPathsRequest */
-    { "ObjectReference", 15, S_ObjectReference, CD_LOC_BODY, NULL },  /* ListObjectParentPathsRequest */
-    { "ConsistencyLevel", 16, S_ConsistencyLevel, CD_LOC_HEADER, "x-amz-consistency-level" },  /* ListObjectParentsRequest */
-    { "DirectoryArn", 12, S_Arn, CD_LOC_HEADER, "x-amz-data-partition" },  /* ListObjectParentsRequest */
-    { "IncludeAllLinksToEachParent", 27, S_Bool, CD_LOC_BODY, NULL },  /* ListObjectParentsRequest */
-    { "MaxResults", 10, S_NumberResults, CD_LOC_BODY, NULL },  /* ListObjectParentsRequest */
-    { "NextToken", 9, S_NextToken, CD_LOC_BODY, NULL },  /* ListObjectParentsRequest */
-    { "ObjectReference", 15, S_ObjectReference, CD_LOC_BODY, NULL },  /* ListObjectParentsRequest */
-    { "ConsistencyLevel", 16, S_ConsistencyLevel, CD_LOC_HEADER, "x-amz-consistency-level" },  /* ListObjectPoliciesRequest */
-    { "DirectoryArn", 12, S_Arn, CD_LOC_HEADER, "x-amz-data-partition" },  /* ListObjectPoliciesRequest */
-    { "MaxResults", 10, S_NumberResults, CD_LOC_BODY, NULL },  /* ListObjectPoliciesRequest */
-    { "NextToken", 9, S_NextToken, CD_LOC_BODY, NULL },  /* ListObjectPoliciesRequest */
-    { "ObjectReference", 15, S_ObjectReference, CD_LOC_BODY, NULL },  /* ListObjectPoliciesRequest */
-    { "ConsistencyLevel", 16, S_ConsistencyLevel, CD_LOC_BODY, NULL },  /* ListOutgoingTypedLinksRequest */
-    { "DirectoryArn", 12, S_Arn, CD_LOC_HEADER, "x-amz-data-partition" },  /* ListOutgoingTypedLinksRequest */
-    { "FilterAttributeRanges", 21, S_TypedLinkAttributeRangeList, CD_LOC_BODY, NULL },  /* ListOutgoingTypedLinksRequest */
-    { "FilterTypedLink", 15, S_TypedLinkSchemaAndFacetName, CD_LOC_BODY, NULL },  /* ListOutgoingTypedLinksRequest */
-    { "MaxResults", 10, S_NumberResults, CD_LOC_BODY, NULL },  /* ListOutgoingTypedLinksRequest */
-    { "NextToken", 9, S_NextToken, CD_LOC_BODY, NULL },  /* ListOutgoingTypedLinksRequest */
-    { "ObjectReference", 15, S_ObjectReference, CD_LOC_BODY, NULL },  /* ListOutgoingTypedLinksRequest */
-    { "ConsistencyLevel", 16, S_ConsistencyLevel, CD_LOC_HEADER, "x-amz-consistency-level" },  /* ListPolicyAttachmentsRequest */
-    { "DirectoryArn", 12, S_Arn, CD_LOC_HEADER, "x-amz-data-partition" },  /* ListPolicyAttachmentsRequest */
-    { "MaxResults", 10, S_NumberResults, CD_LOC_BODY, NULL },  /* ListPolicyAttachmentsRequest */
-    { "NextToken", 9, S_NextToken, CD_LOC_BODY, NULL },  /* ListPolicyAttachmentsRequest */
-    { "PolicyReference", 15, S_ObjectReference, CD_LOC_BODY, NULL },  /* ListPolicyAttachmentsRequest */
-    { "MaxResults", 10, S_NumberResults, CD_LOC_BODY, NULL },  /* ListPublishedSchemaArnsRequest */
-    { "NextToken", 9, S_NextToken, CD_LOC_BODY, NULL },  /* ListPublishedSchemaArnsRequest */
-    { "SchemaArn", 9, S_Arn, CD_LOC_BODY, NULL },  /* ListPublishedSchemaArnsRequest */
-    { "MaxResults", 10, S_TagsNumberResults, CD_LOC_BODY, NULL },  /* ListTagsForResourceRequest */
-    { "NextToken", 9, S_NextToken, CD_LOC_BODY, NULL },  /* ListTagsForResourceRequest */
-    { "ResourceArn", 11, S_Arn, CD_LOC_BODY, NULL },  /* ListTagsForResourceRequest */
-    { "MaxResults", 10, S_NumberResults, CD_LOC_BODY, NULL },  /* ListTypedLinkFacetAttributesRequest */
-    { "Name", 4, S_TypedLinkName, CD_LOC_BODY, NULL },  /* ListTypedLinkFacetAttributesRequest */
-    { "NextToken", 9, S_NextToken, CD_LOC_BODY, NULL },  /* ListTypedLinkFacetAttributesRequest */
-    { "SchemaArn", 9, S_Arn, CD_LOC_HEADER, "x-amz-data-partition" },  /* ListTypedLinkFacetAttributesRequest */
-    { "MaxResults", 10, S_NumberResults, CD_LOC_BODY, NULL },  /* ListTypedLinkFacetNamesRequest */
-    { "NextToken", 9, S_NextToken, CD_LOC_BODY, NULL },  /* ListTypedLinkFacetNamesRequest */
-    { "SchemaArn", 9, S_Arn, CD_LOC_HEADER, "x-amz-data-partition" },  /* ListTypedLinkFacetNamesRequest */
-    { "DirectoryArn", 12, S_Arn, CD_LOC_HEADER, "x-amz-data-partition" },  /* LookupPolicyRequest */
-    { "MaxResults", 10, S_NumberResults, CD_LOC_BODY, NULL },  /* LookupPolicyRequest */
-    { "NextToken", 9, S_NextToken, CD_LOC_BODY, NULL },  /* LookupPolicyRequest */
-    { "ObjectReference", 15, S_ObjectReference, CD_LOC_BODY, NULL },  /* LookupPolicyRequest */
-    { "ObjectAttributeActionType", 25, S_UpdateActionType, CD_LOC_BODY, NULL },  /* ObjectAttributeAction */
-    { "ObjectAttributeUpdateValue", 26, S_TypedAttributeValue, CD_LOC_BODY, NULL },  /* ObjectAttributeAction */
-    { "AttributeKey", 12, S_AttributeKey, CD_LOC_BODY, NULL },  /* ObjectAttributeRange */
-    { "Range", 5, S_TypedAttributeValueRange, CD_LOC_BODY, NULL },  /* ObjectAttributeRange */
-    { "ObjectAttributeAction", 21, S_ObjectAttributeAction, CD_LOC_BODY, NULL },  /* ObjectAttributeUpdate */
-    { "ObjectAttributeKey", 18, S_AttributeKey, CD_LOC_BODY, NULL },  /* ObjectAttributeUpdate */
-    { "Selector", 8, S_SelectorObjectReference, CD_LOC_BODY, NULL },  /* ObjectReference */
-    { "DevelopmentSchemaArn", 20, S_Arn, CD_LOC_HEADER, "x-amz-data-partition" },  /* PublishSchemaRequest */
-    { "MinorVersion", 12, S_Version, CD_LOC_BODY, NULL },  /* PublishSchemaRequest */
-    { "Name", 4, S_SchemaName, CD_LOC_BODY, NULL },  /* PublishSchemaRequest */
-    { "Version", 7, S_Version, CD_LOC_BODY, NULL },  /* PublishSchemaRequest */
-    { "Document", 8, S_SchemaJsonDocument, CD_LOC_BODY, NULL },  /* PutSchemaFromJsonRequest */
-    { "SchemaArn", 9, S_Arn, CD_LOC_HEADER, "x-amz-data-partition" },  /* PutSchemaFromJsonRequest */
-    { "DirectoryArn", 12, S_Arn, CD_LOC_HEADER, "x-amz-data-partition" },  /* RemoveFacetFromObjectRequest */
-    { "ObjectReference", 15, S_ObjectReference, CD_LOC_BODY, NULL },  /* RemoveFacetFromObjectRequest */
-    { "SchemaFacet", 11, S_SchemaFacet, CD_LOC_BODY, NULL },  /* RemoveFacetFromObjectRequest */
-    { "Parameters", 10, S_RuleParameterMap, CD_LOC_BODY, NULL },  /* Rule */
-    { "Type", 4, S_RuleType, CD_LOC_BODY, NULL },  /* Rule */
-    { "FacetName", 9, S_FacetName, CD_LOC_BODY, NULL },  /* SchemaFacet */
-    { "SchemaArn", 9, S_Arn, CD_LOC_BODY, NULL },  /* SchemaFacet */
-    { "Key", 3, S_TagKey, CD_LOC_BODY, NULL },  /* Tag */
-    { "Value", 5, S_TagValue, CD_LOC_BODY, NULL },  /* Tag */
-    { "ResourceArn", 11, S_Arn, CD_LOC_BODY, NULL },  /* TagResourceRequest */
-    { "Tags", 4, S_TagList, CD_LOC_BODY, NULL },  /* TagResourceRequest */
-    { "BinaryValue", 11, S_BinaryAttributeValue, CD_LOC_BODY, NULL },  /* TypedAttributeValue */
-    { "BooleanValue", 12, S_BooleanAttributeValue, CD_LOC_BODY, NULL },  /* TypedAttributeValue */
-    { "DatetimeValue", 13, S_DatetimeAttributeValue, CD_LOC_BODY, NULL },  /* TypedAttributeValue */
-    { "NumberValue", 11, S_NumberAttributeValue, CD_LOC_BODY, NULL },  /* TypedAttributeValue */
-    { "StringValue", 11, S_StringAttributeValue, CD_LOC_BODY, NULL },  /* TypedAttributeValue */
-    { "EndMode", 7, S_RangeMode, CD_LOC_BODY, NULL },  /* TypedAttributeValueRange */
-    { "EndValue", 8, S_TypedAttributeValue, CD_LOC_BODY, NULL },  /* TypedAttributeValueRange */
-    { "StartMode", 9, S_RangeMode, CD_LOC_BODY, NULL },  /* TypedAttributeValueRange */
-    { "StartValue", 10, S_TypedAttributeValue, CD_LOC_BODY, NULL },  /* TypedAttributeValueRange */
-    { "DefaultValue", 12, S_TypedAttributeValue, CD_LOC_BODY, NULL },  /* TypedLinkAttributeDefinition */
-    { "IsImmutable", 11, S_Bool, CD_LOC_BODY, NULL },  /* TypedLinkAttributeDefinition */
-    { "Name", 4, S_AttributeName, CD_LOC_BODY, NULL },  /* TypedLinkAttributeDefinition */
-    { "RequiredBehavior", 16, S_RequiredAttributeBehavior, CD_LOC_BODY, NULL },  /* TypedLinkAttributeDefinition */
-    { "Rules", 5, S_RuleMap, CD_LOC_BODY, NULL },  /* TypedLinkAttributeDefinition */
-    { "Type", 4, S_FacetAttributeType, CD_LOC_BODY, NULL },  /* TypedLinkAttributeDefinition */
-    { "AttributeName", 13, S_AttributeName, CD_LOC_BODY, NULL },  /* TypedLinkAttributeRange */
-    { "Range", 5, S_TypedAttributeValueRange, CD_LOC_BODY, NULL },  /* TypedLinkAttributeRange */
-    { "Attributes", 10, S_TypedLinkAttributeDefinitionList, CD_LOC_BODY, NULL },  /* TypedLinkFacet */
-    { "IdentityAttributeOrder", 22, S_AttributeNameList, CD_LOC_BODY, NULL },  /* TypedLinkFacet */
-    { "Name", 4, S_TypedLinkName, CD_LOC_BODY, NULL },  /* TypedLinkFacet */
-    { "Action", 6, S_UpdateActionType, CD_LOC_BODY, NULL },  /* TypedLinkFacetAttributeUpdate */
-    { "Attribute", 9, S_TypedLinkAttributeDefinition, CD_LOC_BODY, NULL },  /* TypedLinkFacetAttributeUpdate */
-    { "SchemaArn", 9, S_Arn, CD_LOC_BODY, NULL },  /* TypedLinkSchemaAndFacetName */
-    { "TypedLinkName", 13, S_TypedLinkName, CD_LOC_BODY, NULL },  /* TypedLinkSchemaAndFacetName */
-    { "IdentityAttributeValues", 23, S_AttributeNameAndValueList, CD_LOC_BODY, NULL },  /* TypedLinkSpecifier */
-    { "SourceObjectReference", 21, S_ObjectReference, CD_LOC_BODY, NULL },  /* TypedLinkSpecifier */
-    { "TargetObjectReference", 21, S_ObjectReference, CD_LOC_BODY, NULL },  /* TypedLinkSpecifier */
-    { "TypedLinkFacet", 14, S_TypedLinkSchemaAndFacetName, CD_LOC_BODY, NULL },  /* TypedLinkSpecifier */
-    { "ResourceArn", 11, S_Arn, CD_LOC_BODY, NULL },  /* UntagResourceRequest */
-    { "TagKeys", 7, S_TagKeyList, CD_LOC_BODY, NULL },  /* UntagResourceRequest */
-    { "AttributeUpdates", 16, S_FacetAttributeUpdateList, CD_LOC_BODY, NULL },  /* UpdateFacetRequest */
-    { "Name", 4, S_FacetName, CD_LOC_BODY, NULL },  /* UpdateFacetRequest */
-    { "ObjectType", 10, S_ObjectType, CD_LOC_BODY, NULL },  /* UpdateFacetRequest */
-    { "SchemaArn", 9, S_Arn, CD_LOC_HEADER, "x-amz-data-partition" },  /* UpdateFacetRequest */
-    { "AttributeUpdates", 16, S_LinkAttributeUpdateList, CD_LOC_BODY, NULL },  /* UpdateLinkAttributesRequest */
-    { "DirectoryArn", 12, S_Arn, CD_LOC_HEADER, "x-amz-data-partition" },  /* UpdateLinkAttributesRequest */
-    { "TypedLinkSpecifier", 18, S_TypedLinkSpecifier, CD_LOC_BODY, NULL },  /* UpdateLinkAttributesRequest */
-    { "AttributeUpdates", 16, S_ObjectAttributeUpdateList, CD_LOC_BODY, NULL },  /* UpdateObjectAttributesRequest */
-    { "DirectoryArn", 12, S_Arn, CD_LOC_HEADER, "x-amz-data-partition" },  /* UpdateObjectAttributesRequest */
-    { "ObjectReference", 15, S_ObjectReference, CD_LOC_BODY, NULL },  /* UpdateObjectAttributesRequest */
-    { "Name", 4, S_SchemaName, CD_LOC_BODY, NULL },  /* UpdateSchemaRequest */
-    { "SchemaArn", 9, S_Arn, CD_LOC_HEADER, "x-amz-data-partition" },  /* UpdateSchemaRequest */
-    { "AttributeUpdates", 16, S_TypedLinkFacetAttributeUpdateList, CD_LOC_BODY, NULL },  /* UpdateTypedLinkFacetRequest */
-    { "IdentityAttributeOrder", 22, S_AttributeNameList, CD_LOC_BODY, NULL },  /* UpdateTypedLinkFacetRequest */
-    { "Name", 4, S_TypedLinkName, CD_LOC_BODY, NULL },  /* UpdateTypedLinkFacetRequest */
-    { "SchemaArn", 9, S_Arn, CD_LOC_HEADER, "x-amz-data-partition" },  /* UpdateTypedLinkFacetRequest */
-    { "DirectoryArn", 12, S_Arn, CD_LOC_BODY, NULL },  /* UpgradeAppliedSchemaRequest */
-    { "DryRun", 6, S_Bool, CD_LOC_BODY, NULL },  /* UpgradeAppliedSchemaRequest */
-    { "PublishedSchemaArn", 18, S_Arn, CD_LOC_BODY, NULL },  /* UpgradeAppliedSchemaRequest */
-    { "DevelopmentSchemaArn", 20, S_Arn, CD_LOC_BODY, NULL },  /* UpgradePublishedSchemaRequest */
-    { "DryRun", 6, S_Bool, CD_LOC_BODY, NULL },  /* UpgradePublishedSchemaRequest */
-    { "MinorVersion", 12, S_Version, CD_LOC_BODY, NULL },  /* UpgradePublishedSchemaRequest */
-    { "PublishedSchemaArn", 18, S_Arn, CD_LOC_BODY, NULL },  /* UpgradePublishedSchemaRequest */
+    { "DirectoryArn", 12, S_Arn, 1, CD_LOC_HEADER, "x-amz-data-partition" },  /* AddFacetToObjectRequest */
+    { "ObjectAttributeList", 19, S_AttributeKeyAndValueList, 0, CD_LOC_BODY, NULL },  /* AddFacetToObjectRequest */
+    { "ObjectReference", 15, S_ObjectReference, 1, CD_LOC_BODY, NULL },  /* AddFacetToObjectRequest */
+    { "SchemaFacet", 11, S_SchemaFacet, 1, CD_LOC_BODY, NULL },  /* AddFacetToObjectRequest */
+    { "DirectoryArn", 12, S_Arn, 1, CD_LOC_HEADER, "x-amz-data-partition" },  /* ApplySchemaRequest */
+    { "PublishedSchemaArn", 18, S_Arn, 1, CD_LOC_BODY, NULL },  /* ApplySchemaRequest */
+    { "ChildReference", 14, S_ObjectReference, 1, CD_LOC_BODY, NULL },  /* AttachObjectRequest */
+    { "DirectoryArn", 12, S_Arn, 1, CD_LOC_HEADER, "x-amz-data-partition" },  /* AttachObjectRequest */
+    { "LinkName", 8, S_LinkName, 1, CD_LOC_BODY, NULL },  /* AttachObjectRequest */
+    { "ParentReference", 15, S_ObjectReference, 1, CD_LOC_BODY, NULL },  /* AttachObjectRequest */
+    { "DirectoryArn", 12, S_Arn, 1, CD_LOC_HEADER, "x-amz-data-partition" },  /* AttachPolicyRequest */
+    { "ObjectReference", 15, S_ObjectReference, 1, CD_LOC_BODY, NULL },  /* AttachPolicyRequest */
+    { "PolicyReference", 15, S_ObjectReference, 1, CD_LOC_BODY, NULL },  /* AttachPolicyRequest */
+    { "DirectoryArn", 12, S_Arn, 1, CD_LOC_HEADER, "x-amz-data-partition" },  /* AttachToIndexRequest */
+    { "IndexReference", 14, S_ObjectReference, 1, CD_LOC_BODY, NULL },  /* AttachToIndexRequest */
+    { "TargetReference", 15, S_ObjectReference, 1, CD_LOC_BODY, NULL },  /* AttachToIndexRequest */
+    { "Attributes", 10, S_AttributeNameAndValueList, 1, CD_LOC_BODY, NULL },  /* AttachTypedLinkRequest */
+    { "DirectoryArn", 12, S_Arn, 1, CD_LOC_HEADER, "x-amz-data-partition" },  /* AttachTypedLinkRequest */
+    { "SourceObjectReference", 21, S_ObjectReference, 1, CD_LOC_BODY, NULL },  /* AttachTypedLinkRequest */
+    { "TargetObjectReference", 21, S_ObjectReference, 1, CD_LOC_BODY, NULL },  /* AttachTypedLinkRequest */
+    { "TypedLinkFacet", 14, S_TypedLinkSchemaAndFacetName, 1, CD_LOC_BODY, NULL },  /* AttachTypedLinkRequest */
+    { "FacetName", 9, S_FacetName, 1, CD_LOC_BODY, NULL },  /* AttributeKey */
+    { "Name", 4, S_AttributeName, 1, CD_LOC_BODY, NULL },  /* AttributeKey */
+    { "SchemaArn", 9, S_Arn, 1, CD_LOC_BODY, NULL },  /* AttributeKey */
+    { "Key", 3, S_AttributeKey, 1, CD_LOC_BODY, NULL },  /* AttributeKeyAndValue */
+    { "Value", 5, S_TypedAttributeValue, 1, CD_LOC_BODY, NULL },  /* AttributeKeyAndValue */
+    { "AttributeName", 13, S_AttributeName, 1, CD_LOC_BODY, NULL },  /* AttributeNameAndValue */
+    { "Value", 5, S_TypedAttributeValue, 1, CD_LOC_BODY, NULL },  /* AttributeNameAndValue */
+    { "ObjectAttributeList", 19, S_AttributeKeyAndValueList, 1, CD_LOC_BODY, NULL },  /* BatchAddFacetToObject */
+    { "ObjectReference", 15, S_ObjectReference, 1, CD_LOC_BODY, NULL },  /* BatchAddFacetToObject */
+    { "SchemaFacet", 11, S_SchemaFacet, 1, CD_LOC_BODY, NULL },  /* BatchAddFacetToObject */
+    { "ChildReference", 14, S_ObjectReference, 1, CD_LOC_BODY, NULL },  /* BatchAttachObject */
+    { "LinkName", 8, S_LinkName, 1, CD_LOC_BODY, NULL },  /* BatchAttachObject */
+    { "ParentReference", 15, S_ObjectReference, 1, CD_LOC_BODY, NULL },  /* BatchAttachObject */
+    { "ObjectReference", 15, S_ObjectReference, 1, CD_LOC_BODY, NULL },  /* BatchAttachPolicy */
+    { "PolicyReference", 15, S_ObjectReference, 1, CD_LOC_BODY, NULL },  /* BatchAttachPolicy */
+    { "IndexReference", 14, S_ObjectReference, 1, CD_LOC_BODY, NULL },  /* BatchAttachToIndex */
+    { "TargetReference", 15, S_ObjectReference, 1, CD_LOC_BODY, NULL },  /* BatchAttachToIndex */
+    { "Attributes", 10, S_AttributeNameAndValueList, 1, CD_LOC_BODY, NULL },  /* BatchAttachTypedLink */
+    { "SourceObjectReference", 21, S_ObjectReference, 1, CD_LOC_BODY, NULL },  /* BatchAttachTypedLink */
+    { "TargetObjectReference", 21, S_ObjectReference, 1, CD_LOC_BODY, NULL },  /* BatchAttachTypedLink */
+    { "TypedLinkFacet", 14, S_TypedLinkSchemaAndFacetName, 1, CD_LOC_BODY, NULL },  /* BatchAttachTypedLink */
+    { "BatchReferenceName", 18, S_BatchReferenceName, 0, CD_LOC_BODY, NULL },  /* BatchCreateIndex */
+    { "IsUnique", 8, S_Bool, 1, CD_LOC_BODY, NULL },  /* BatchCreateIndex */
+    { "LinkName", 8, S_LinkName, 0, CD_LOC_BODY, NULL },  /* BatchCreateIndex */
+    { "OrderedIndexedAttributeList", 27, S_AttributeKeyList, 1, CD_LOC_BODY, NULL },  /* BatchCreateIndex */
+    { "ParentReference", 15, S_ObjectReference, 0, CD_LOC_BODY, NULL },  /* BatchCreateIndex */
+    { "BatchReferenceName", 18, S_BatchReferenceName, 0, CD_LOC_BODY, NULL },  /* BatchCreateObject */
+    { "LinkName", 8, S_LinkName, 0, CD_LOC_BODY, NULL },  /* BatchCreateObject */
+    { "ObjectAttributeList", 19, S_AttributeKeyAndValueList, 1, CD_LOC_BODY, NULL },  /* BatchCreateObject */
+    { "ParentReference", 15, S_ObjectReference, 0, CD_LOC_BODY, NULL },  /* BatchCreateObject */
+    { "SchemaFacet", 11, S_SchemaFacetList, 1, CD_LOC_BODY, NULL },  /* BatchCreateObject */
+    { "ObjectReference", 15, S_ObjectReference, 1, CD_LOC_BODY, NULL },  /* BatchDeleteObject */
+    { "IndexReference", 14, S_ObjectReference, 1, CD_LOC_BODY, NULL },  /* BatchDetachFromIndex */
+    { "TargetReference", 15, S_ObjectReference, 1, CD_LOC_BODY, NULL },  /* BatchDetachFromIndex */
+    { "BatchReferenceName", 18, S_BatchReferenceName, 0, CD_LOC_BODY, NULL },  /* BatchDetachObject */
+    { "LinkName", 8, S_LinkName, 1, CD_LOC_BODY, NULL },  /* BatchDetachObject */
+    { "ParentReference", 15, S_ObjectReference, 1, CD_LOC_BODY, NULL },  /* BatchDetachObject */
+    { "ObjectReference", 15, S_ObjectReference, 1, CD_LOC_BODY, NULL },  /* BatchDetachPolicy */
+    { "PolicyReference", 15, S_ObjectReference, 1, CD_LOC_BODY, NULL },  /* BatchDetachPolicy */
+    { "TypedLinkSpecifier", 18, S_TypedLinkSpecifier, 1, CD_LOC_BODY, NULL },  /* BatchDetachTypedLink */
+    { "AttributeNames", 14, S_AttributeNameList, 1, CD_LOC_BODY, NULL },  /* BatchGetLinkAttributes */
+    { "TypedLinkSpecifier", 18, S_TypedLinkSpecifier, 1, CD_LOC_BODY, NULL },  /* BatchGetLinkAttributes */
+    { "AttributeNames", 14, S_AttributeNameList, 1, CD_LOC_BODY, NULL },  /* BatchGetObjectAttributes */
+    { "ObjectReference", 15, S_ObjectReference, 1, CD_LOC_BODY, NULL },  /* BatchGetObjectAttributes */
+    { "SchemaFacet", 11, S_SchemaFacet, 1, CD_LOC_BODY, NULL },  /* BatchGetObjectAttributes */
+    { "ObjectReference", 15, S_ObjectReference, 1, CD_LOC_BODY, NULL },  /* BatchGetObjectInformation */
+    { "MaxResults", 10, S_NumberResults, 0, CD_LOC_BODY, NULL },  /* BatchListAttachedIndices */
+    { "NextToken", 9, S_NextToken, 0, CD_LOC_BODY, NULL },  /* BatchListAttachedIndices */
+    { "TargetReference", 15, S_ObjectReference, 1, CD_LOC_BODY, NULL },  /* BatchListAttachedIndices */
+    { "FilterAttributeRanges", 21, S_TypedLinkAttributeRangeList, 0, CD_LOC_BODY, NULL },  /* BatchListIncomingTypedLinks */
+    { "FilterTypedLink", 15, S_TypedLinkSchemaAndFacetName, 0, CD_LOC_BODY, NULL },  /* BatchListIncomingTypedLinks */
+    { "MaxResults", 10, S_NumberResults, 0, CD_LOC_BODY, NULL },  /* BatchListIncomingTypedLinks */
+    { "NextToken", 9, S_NextToken, 0, CD_LOC_BODY, NULL },  /* BatchListIncomingTypedLinks */
+    { "ObjectReference", 15, S_ObjectReference, 1, CD_LOC_BODY, NULL },  /* BatchListIncomingTypedLinks */
+    { "IndexReference", 14, S_ObjectReference, 1, CD_LOC_BODY, NULL },  /* BatchListIndex */
+    { "MaxResults", 10, S_NumberResults, 0, CD_LOC_BODY, NULL },  /* BatchListIndex */
+    { "NextToken", 9, S_NextToken, 0, CD_LOC_BODY, NULL },  /* BatchListIndex */
+    { "RangesOnIndexedValues", 21, S_ObjectAttributeRangeList, 0, CD_LOC_BODY, NULL },  /* BatchListIndex */
+    { "FacetFilter", 11, S_SchemaFacet, 0, CD_LOC_BODY, NULL },  /* BatchListObjectAttributes */
+    { "MaxResults", 10, S_NumberResults, 0, CD_LOC_BODY, NULL },  /* BatchListObjectAttributes */
+    { "NextToken", 9, S_NextToken, 0, CD_LOC_BODY, NULL },  /* BatchListObjectAttributes */
+    { "ObjectReference", 15, S_ObjectReference, 1, CD_LOC_BODY, NULL },  /* BatchListObjectAttributes */
+    { "MaxResults", 10, S_NumberResults, 0, CD_LOC_BODY, NULL },  /* BatchListObjectChildren */
+    { "NextToken", 9, S_NextToken, 0, CD_LOC_BODY, NULL },  /* BatchListObjectChildren */
+    { "ObjectReference", 15, S_ObjectReference, 1, CD_LOC_BODY, NULL },  /* BatchListObjectChildren */
+    { "MaxResults", 10, S_NumberResults, 0, CD_LOC_BODY, NULL },  /* BatchListObjectParentPaths */
+    { "NextToken", 9, S_NextToken, 0, CD_LOC_BODY, NULL },  /* BatchListObjectParentPaths */
+    { "ObjectReference", 15, S_ObjectReference, 1, CD_LOC_BODY, NULL },  /* BatchListObjectParentPaths */
+    { "MaxResults", 10, S_NumberResults, 0, CD_LOC_BODY, NULL },  /* BatchListObjectParents */
+    { "NextToken", 9, S_NextToken, 0, CD_LOC_BODY, NULL },  /* BatchListObjectParents */
+    { "ObjectReference", 15, S_ObjectReference, 1, CD_LOC_BODY, NULL },  /* BatchListObjectParents */
+    { "MaxResults", 10, S_NumberResults, 0, CD_LOC_BODY, NULL },  /* BatchListObjectPolicies */
+    { "NextToken", 9, S_NextToken, 0, CD_LOC_BODY, NULL },  /* BatchListObjectPolicies */
+    { "ObjectReference", 15, S_ObjectReference, 1, CD_LOC_BODY, NULL },  /* BatchListObjectPolicies */
+    { "FilterAttributeRanges", 21, S_TypedLinkAttributeRangeList, 0, CD_LOC_BODY, NULL },  /* BatchListOutgoingTypedLinks */
+    { "FilterTypedLink", 15, S_TypedLinkSchemaAndFacetName, 0, CD_LOC_BODY, NULL },  /* BatchListOutgoingTypedLinks */
+    { "MaxResults", 10, S_NumberResults, 0, CD_LOC_BODY, NULL },  /* BatchListOutgoingTypedLinks */
+    { "NextToken", 9, S_NextToken, 0, CD_LOC_BODY, NULL },  /* BatchListOutgoingTypedLinks */
+    { "ObjectReference", 15, S_ObjectReference, 1, CD_LOC_BODY, NULL },  /* BatchListOutgoingTypedLinks */
+    { "MaxResults", 10, S_NumberResults, 0, CD_LOC_BODY, NULL },  /* BatchListPolicyAttachments */
+    { "NextToken", 9, S_NextToken, 0, CD_LOC_BODY, NULL },  /* BatchListPolicyAttachments */
+    { "PolicyReference", 15, S_ObjectReference, 1, CD_LOC_BODY, NULL },  /* BatchListPolicyAttachments */
+    { "MaxResults", 10, S_NumberResults, 0, CD_LOC_BODY, NULL },  /* BatchLookupPolicy */
+    { "NextToken", 9, S_NextToken, 0, CD_LOC_BODY, NULL },  /* BatchLookupPolicy */
+    { "ObjectReference", 15, S_ObjectReference, 1, CD_LOC_BODY, NULL },  /* BatchLookupPolicy */
+    { "GetLinkAttributes", 17, S_BatchGetLinkAttributes, 0, CD_LOC_BODY, NULL },  /* BatchReadOperation */
+    { "GetObjectAttributes", 19, S_BatchGetObjectAttributes, 0, CD_LOC_BODY, NULL },  /* BatchReadOperation */
+    { "GetObjectInformation", 20, S_BatchGetObjectInformation, 0, CD_LOC_BODY, NULL },  /* BatchReadOperation */
+    { "ListAttachedIndices", 19, S_BatchListAttachedIndices, 0, CD_LOC_BODY, NULL },  /* BatchReadOperation */
+    { "ListIncomingTypedLinks", 22, S_BatchListIncomingTypedLinks, 0, CD_LOC_BODY, NULL },  /* BatchReadOperation */
+    { "ListIndex", 9, S_BatchListIndex, 0, CD_LOC_BODY, NULL },  /* BatchReadOperation */
+    { "ListObjectAttributes", 20, S_BatchListObjectAttributes, 0, CD_LOC_BODY, NULL },  /* BatchReadOperation */
+    { "ListObjectChildren", 18, S_BatchListObjectChildren, 0, CD_LOC_BODY, NULL },  /* BatchReadOperation */
+    { "ListObjectParentPaths", 21, S_BatchListObjectParentPaths, 0, CD_LOC_BODY, NULL },  /* BatchReadOperation */
+    { "ListObjectParents", 17, S_BatchListObjectParents, 0, CD_LOC_BODY, NULL },  /* BatchReadOperation */
+    { "ListObjectPolicies", 18, S_BatchListObjectPolicies, 0, CD_LOC_BODY, NULL },  /* BatchReadOperation */
+    { "ListOutgoingTypedLinks", 22, S_BatchListOutgoingTypedLinks, 0, CD_LOC_BODY, NULL },  /* BatchReadOperation */
+    { "ListPolicyAttachments", 21, S_BatchListPolicyAttachments, 0, CD_LOC_BODY, NULL },  /* BatchReadOperation */
+    { "LookupPolicy", 12, S_BatchLookupPolicy, 0, CD_LOC_BODY, NULL },  /* BatchReadOperation */
+    { "ConsistencyLevel", 16, S_ConsistencyLevel, 0, CD_LOC_HEADER, "x-amz-consistency-level" },  /* BatchReadRequest */
+    { "DirectoryArn", 12, S_Arn, 1, CD_LOC_HEADER, "x-amz-data-partition" },  /* BatchReadRequest */
+    { "Operations", 10, S_BatchReadOperationList, 1, CD_LOC_BODY, NULL },  /* BatchReadRequest */
+    { "ObjectReference", 15, S_ObjectReference, 1, CD_LOC_BODY, NULL },  /* BatchRemoveFacetFromObject */
+    { "SchemaFacet", 11, S_SchemaFacet, 1, CD_LOC_BODY, NULL },  /* BatchRemoveFacetFromObject */
+    { "AttributeUpdates", 16, S_LinkAttributeUpdateList, 1, CD_LOC_BODY, NULL },  /* BatchUpdateLinkAttributes */
+    { "TypedLinkSpecifier", 18, S_TypedLinkSpecifier, 1, CD_LOC_BODY, NULL },  /* BatchUpdateLinkAttributes */
+    { "AttributeUpdates", 16, S_ObjectAttributeUpdateList, 1, CD_LOC_BODY, NULL },  /* BatchUpdateObjectAttributes */
+    { "ObjectReference", 15, S_ObjectReference, 1, CD_LOC_BODY, NULL },  /* BatchUpdateObjectAttributes */
+    { "AddFacetToObject", 16, S_BatchAddFacetToObject, 0, CD_LOC_BODY, NULL },  /* BatchWriteOperation */
+    { "AttachObject", 12, S_BatchAttachObject, 0, CD_LOC_BODY, NULL },  /* BatchWriteOperation */
+    { "AttachPolicy", 12, S_BatchAttachPolicy, 0, CD_LOC_BODY, NULL },  /* BatchWriteOperation */
+    { "AttachToIndex", 13, S_BatchAttachToIndex, 0, CD_LOC_BODY, NULL },  /* BatchWriteOperation */
+    { "AttachTypedLink", 15, S_BatchAttachTypedLink, 0, CD_LOC_BODY, NULL },  /* BatchWriteOperation */
+    { "CreateIndex", 11, S_BatchCreateIndex, 0, CD_LOC_BODY, NULL },  /* BatchWriteOperation */
+    { "CreateObject", 12, S_BatchCreateObject, 0, CD_LOC_BODY, NULL },  /* BatchWriteOperation */
+    { "DeleteObject", 12, S_BatchDeleteObject, 0, CD_LOC_BODY, NULL },  /* BatchWriteOperation */
+    { "DetachFromIndex", 15, S_BatchDetachFromIndex, 0, CD_LOC_BODY, NULL },  /* BatchWriteOperation */
+    { "DetachObject", 12, S_BatchDetachObject, 0, CD_LOC_BODY, NULL },  /* BatchWriteOperation */
+    { "DetachPolicy", 12, S_BatchDetachPolicy, 0, CD_LOC_BODY, NULL },  /* BatchWriteOperation */
+    { "DetachTypedLink", 15, S_BatchDetachTypedLink, 0, CD_LOC_BODY, NULL },  /* BatchWriteOperation */
+    { "RemoveFacetFromObject", 21, S_BatchRemoveFacetFromObject, 0, CD_LOC_BODY, NULL },  /* BatchWriteOperation */
+    { "UpdateLinkAttributes", 20, S_BatchUpdateLinkAttributes, 0, CD_LOC_BODY, NULL },  /* BatchWriteOperation */
+    { "UpdateObjectAttributes", 22, S_BatchUpdateObjectAttributes, 0, CD_LOC_BODY, NULL },  /* BatchWriteOperation */
+    { "DirectoryArn", 12, S_Arn, 1, CD_LOC_HEADER, "x-amz-data-partition" },  /* BatchWriteRequest */
+    { "Operations", 10, S_BatchWriteOperationList, 1, CD_LOC_BODY, NULL },  /* BatchWriteRequest */
+    { "Name", 4, S_DirectoryName, 1, CD_LOC_BODY, NULL },  /* CreateDirectoryRequest */
+    { "SchemaArn", 9, S_Arn, 1, CD_LOC_HEADER, "x-amz-data-partition" },  /* CreateDirectoryRequest */
+    { "Attributes", 10, S_FacetAttributeList, 0, CD_LOC_BODY, NULL },  /* CreateFacetRequest */
+    { "FacetStyle", 10, S_FacetStyle, 0, CD_LOC_BODY, NULL },  /* CreateFacetRequest */
+    { "Name", 4, S_FacetName, 1, CD_LOC_BODY, NULL },  /* CreateFacetRequest */
+    { "ObjectType", 10, S_ObjectType, 0, CD_LOC_BODY, NULL },  /* CreateFacetRequest */
+    { "SchemaArn", 9, S_Arn, 1, CD_LOC_HEADER, "x-amz-data-partition" },  /* CreateFacetRequest */
+    { "DirectoryArn", 12, S_Arn, 1, CD_LOC_HEADER, "x-amz-data-partition" },  /* CreateIndexRequest */
+    { "IsUnique", 8, S_Bool, 1, CD_LOC_BODY, NULL },  /* CreateIndexRequest */
+    { "LinkName", 8, S_LinkName, 0, CD_LOC_BODY, NULL },  /* CreateIndexRequest */
+    { "OrderedIndexedAttributeList", 27, S_AttributeKeyList, 1, CD_LOC_BODY, NULL },  /* CreateIndexRequest */
+    { "ParentReference", 15, S_ObjectReference, 0, CD_LOC_BODY, NULL },  /* CreateIndexRequest */
+    { "DirectoryArn", 12, S_Arn, 1, CD_LOC_HEADER, "x-amz-data-partition" },  /* CreateObjectRequest */
+    { "LinkName", 8, S_LinkName, 0, CD_LOC_BODY, NULL },  /* CreateObjectRequest */
+    { "ObjectAttributeList", 19, S_AttributeKeyAndValueList, 0, CD_LOC_BODY, NULL },  /* CreateObjectRequest */
+    { "ParentReference", 15, S_ObjectReference, 0, CD_LOC_BODY, NULL },  /* CreateObjectRequest */
+    { "SchemaFacets", 12, S_SchemaFacetList, 1, CD_LOC_BODY, NULL },  /* CreateObjectRequest */
+    { "Name", 4, S_SchemaName, 1, CD_LOC_BODY, NULL },  /* CreateSchemaRequest */
+    { "Facet", 5, S_TypedLinkFacet, 1, CD_LOC_BODY, NULL },  /* CreateTypedLinkFacetRequest */
+    { "SchemaArn", 9, S_Arn, 1, CD_LOC_HEADER, "x-amz-data-partition" },  /* CreateTypedLinkFacetRequest */
+    { "DirectoryArn", 12, S_Arn, 1, CD_LOC_HEADER, "x-amz-data-partition" },  /* DeleteDirectoryRequest */
+    { "Name", 4, S_FacetName, 1, CD_LOC_BODY, NULL },  /* DeleteFacetRequest */
+    { "SchemaArn", 9, S_Arn, 1, CD_LOC_HEADER, "x-amz-data-partition" },  /* DeleteFacetRequest */
+    { "DirectoryArn", 12, S_Arn, 1, CD_LOC_HEADER, "x-amz-data-partition" },  /* DeleteObjectRequest */
+    { "ObjectReference", 15, S_ObjectReference, 1, CD_LOC_BODY, NULL },  /* DeleteObjectRequest */
+    { "SchemaArn", 9, S_Arn, 1, CD_LOC_HEADER, "x-amz-data-partition" },  /* DeleteSchemaRequest */
+    { "Name", 4, S_TypedLinkName, 1, CD_LOC_BODY, NULL },  /* DeleteTypedLinkFacetRequest */
+    { "SchemaArn", 9, S_Arn, 1, CD_LOC_HEADER, "x-amz-data-partition" },  /* DeleteTypedLinkFacetRequest */
+    { "DirectoryArn", 12, S_Arn, 1, CD_LOC_HEADER, "x-amz-data-partition" },  /* DetachFromIndexRequest */
+    { "IndexReference", 14, S_ObjectReference, 1, CD_LOC_BODY, NULL },  /* DetachFromIndexRequest */
+    { "TargetReference", 15, S_ObjectReference, 1, CD_LOC_BODY, NULL },  /* DetachFromIndexRequest */
+    { "DirectoryArn", 12, S_Arn, 1, CD_LOC_HEADER, "x-amz-data-partition" },  /* DetachObjectRequest */
+    { "LinkName", 8, S_LinkName, 1, CD_LOC_BODY, NULL },  /* DetachObjectRequest */
+    { "ParentReference", 15, S_ObjectReference, 1, CD_LOC_BODY, NULL },  /* DetachObjectRequest */
+    { "DirectoryArn", 12, S_Arn, 1, CD_LOC_HEADER, "x-amz-data-partition" },  /* DetachPolicyRequest */
+    { "ObjectReference", 15, S_ObjectReference, 1, CD_LOC_BODY, NULL },  /* DetachPolicyRequest */
+    { "PolicyReference", 15, S_ObjectReference, 1, CD_LOC_BODY, NULL },  /* DetachPolicyRequest */
+    { "DirectoryArn", 12, S_Arn, 1, CD_LOC_HEADER, "x-amz-data-partition" },  /* DetachTypedLinkRequest */
+    { "TypedLinkSpecifier", 18, S_TypedLinkSpecifier, 1, CD_LOC_BODY, NULL },  /* DetachTypedLinkRequest */
+    { "DirectoryArn", 12, S_Arn, 1, CD_LOC_HEADER, "x-amz-data-partition" },  /* DisableDirectoryRequest */
+    { "DirectoryArn", 12, S_Arn, 1, CD_LOC_HEADER, "x-amz-data-partition" },  /* EnableDirectoryRequest */
+    { "AttributeDefinition", 19, S_FacetAttributeDefinition, 0, CD_LOC_BODY, NULL },  /* FacetAttribute */
+    { "AttributeReference", 18, S_FacetAttributeReference, 0, CD_LOC_BODY, NULL },  /* FacetAttribute */
+    { "Name", 4, S_AttributeName, 1, CD_LOC_BODY, NULL },  /* FacetAttribute */
+    { "RequiredBehavior", 16, S_RequiredAttributeBehavior, 0, CD_LOC_BODY, NULL },  /* FacetAttribute */
+    { "DefaultValue", 12, S_TypedAttributeValue, 0, CD_LOC_BODY, NULL },  /* FacetAttributeDefinition */
+    { "IsImmutable", 11, S_Bool, 0, CD_LOC_BODY, NULL },  /* FacetAttributeDefinition */
+    { "Rules", 5, S_RuleMap, 0, CD_LOC_BODY, NULL },  /* FacetAttributeDefinition */
+    { "Type", 4, S_FacetAttributeType, 1, CD_LOC_BODY, NULL },  /* FacetAttributeDefinition */
+    { "TargetAttributeName", 19, S_AttributeName, 1, CD_LOC_BODY, NULL },  /* FacetAttributeReference */
+    { "TargetFacetName", 15, S_FacetName, 1, CD_LOC_BODY, NULL },  /* FacetAttributeReference */
+    { "Action", 6, S_UpdateActionType, 0, CD_LOC_BODY, NULL },  /* FacetAttributeUpdate */
+    { "Attribute", 9, S_FacetAttribute, 0, CD_LOC_BODY, NULL },  /* FacetAttributeUpdate */
+    { "SchemaArn", 9, S_Arn, 1, CD_LOC_BODY, NULL },  /* GetAppliedSchemaVersionRequest */
+    { "DirectoryArn", 12, S_DirectoryArn, 1, CD_LOC_HEADER, "x-amz-data-partition" },  /* GetDirectoryRequest */
+    { "Name", 4, S_FacetName, 1, CD_LOC_BODY, NULL },  /* GetFacetRequest */
+    { "SchemaArn", 9, S_Arn, 1, CD_LOC_HEADER, "x-amz-data-partition" },  /* GetFacetRequest */
+    { "AttributeNames", 14, S_AttributeNameList, 1, CD_LOC_BODY, NULL },  /* GetLinkAttributesRequest */
+    { "ConsistencyLevel", 16, S_ConsistencyLevel, 0, CD_LOC_BODY, NULL },  /* GetLinkAttributesRequest */
+    { "DirectoryArn", 12, S_Arn, 1, CD_LOC_HEADER, "x-amz-data-partition" },  /* GetLinkAttributesRequest */
+    { "TypedLinkSpecifier", 18, S_TypedLinkSpecifier, 1, CD_LOC_BODY, NULL },  /* GetLinkAttributesRequest */
+    { "AttributeNames", 14, S_AttributeNameList, 1, CD_LOC_BODY, NULL },  /* GetObjectAttributesRequest */
+    { "ConsistencyLevel", 16, S_ConsistencyLevel, 0, CD_LOC_HEADER, "x-amz-consistency-level" },  /* GetObjectAttributesRequest */
+    { "DirectoryArn", 12, S_Arn, 1, CD_LOC_HEADER, "x-amz-data-partition" },  /* GetObjectAttributesRequest */
+    { "ObjectReference", 15, S_ObjectReference, 1, CD_LOC_BODY, NULL },  /* GetObjectAttributesRequest */
+    { "SchemaFacet", 11, S_SchemaFacet, 1, CD_LOC_BODY, NULL },  /* GetObjectAttributesRequest */
+    { "ConsistencyLevel", 16, S_ConsistencyLevel, 0, CD_LOC_HEADER, "x-amz-consistency-level" },  /* GetObjectInformationRequest */
+    { "DirectoryArn", 12, S_Arn, 1, CD_LOC_HEADER, "x-amz-data-partition" },  /* GetObjectInformationRequest */
+    { "ObjectReference", 15, S_ObjectReference, 1, CD_LOC_BODY, NULL },  /* GetObjectInformationRequest */
+    { "SchemaArn", 9, S_Arn, 1, CD_LOC_HEADER, "x-amz-data-partition" },  /* GetSchemaAsJsonRequest */
+    { "Name", 4, S_TypedLinkName, 1, CD_LOC_BODY, NULL },  /* GetTypedLinkFacetInformationRequest */
+    { "SchemaArn", 9, S_Arn, 1, CD_LOC_HEADER, "x-amz-data-partition" },  /* GetTypedLinkFacetInformationRequest */
+    { "AttributeActionType", 19, S_UpdateActionType, 0, CD_LOC_BODY, NULL },  /* LinkAttributeAction */
+    { "AttributeUpdateValue", 20, S_TypedAttributeValue, 0, CD_LOC_BODY, NULL },  /* LinkAttributeAction */
+    { "AttributeAction", 15, S_LinkAttributeAction, 0, CD_LOC_BODY, NULL },  /* LinkAttributeUpdate */
+    { "AttributeKey", 12, S_AttributeKey, 0, CD_LOC_BODY, NULL },  /* LinkAttributeUpdate */
+    { "DirectoryArn", 12, S_Arn, 1, CD_LOC_BODY, NULL },  /* ListAppliedSchemaArnsRequest */
+    { "MaxResults", 10, S_NumberResults, 0, CD_LOC_BODY, NULL },  /* ListAppliedSchemaArnsRequest */
+    { "NextToken", 9, S_NextToken, 0, CD_LOC_BODY, NULL },  /* ListAppliedSchemaArnsRequest */
+    { "SchemaArn", 9, S_Arn, 0, CD_LOC_BODY, NULL },  /* ListAppliedSchemaArnsRequest */
+    { "ConsistencyLevel", 16, S_ConsistencyLevel, 0, CD_LOC_HEADER, "x-amz-consistency-level" },  /* ListAttachedIndicesRequest */
+    { "DirectoryArn", 12, S_Arn, 1, CD_LOC_HEADER, "x-amz-data-partition" },  /* ListAttachedIndicesRequest */
+    { "MaxResults", 10, S_NumberResults, 0, CD_LOC_BODY, NULL },  /* ListAttachedIndicesRequest */
+    { "NextToken", 9, S_NextToken, 0, CD_LOC_BODY, NULL },  /* ListAttachedIndicesRequest */
+    { "TargetReference", 15, S_ObjectReference, 1, CD_LOC_BODY, NULL },  /* ListAttachedIndicesRequest */
+    { "MaxResults", 10, S_NumberResults, 0, CD_LOC_BODY, NULL },  /* ListDevelopmentSchemaArnsRequest */
+    { "NextToken", 9, S_NextToken, 0, CD_LOC_BODY, NULL },  /* ListDevelopmentSchemaArnsRequest */
+    { "MaxResults", 10, S_NumberResults, 0, CD_LOC_BODY, NULL },  /* ListDirectoriesRequest */
+    { "NextToken", 9, S_NextToken, 0, CD_LOC_BODY, NULL },  /* ListDirectoriesRequest */
+    { "state", 5, S_DirectoryState, 0, CD_LOC_BODY, NULL },  /* ListDirectoriesRequest */
+    { "MaxResults", 10, S_NumberResults, 0, CD_LOC_BODY, NULL },  /* ListFacetAttributesRequest */
+    { "Name", 4, S_FacetName, 1, CD_LOC_BODY, NULL },  /* ListFacetAttributesRequest */
+    { "NextToken", 9, S_NextToken, 0, CD_LOC_BODY, NULL },  /* ListFacetAttributesRequest */
+    { "SchemaArn", 9, S_Arn, 1, CD_LOC_HEADER, "x-amz-data-partition" },  /* ListFacetAttributesRequest */
+    { "MaxResults", 10, S_NumberResults, 0, CD_LOC_BODY, NULL },  /* ListFacetNamesRequest */
+    { "NextToken", 9, S_NextToken, 0, CD_LOC_BODY, NULL },  /* ListFacetNamesRequest */
+    { "SchemaArn", 9, S_Arn, 1, CD_LOC_HEADER, "x-amz-data-partition" },  /* ListFacetNamesRequest */
+    { "ConsistencyLevel", 16, S_ConsistencyLevel, 0, CD_LOC_BODY, NULL },  /* ListIncomingTypedLinksRequest */
+    { "DirectoryArn", 12, S_Arn, 1, CD_LOC_HEADER, "x-amz-data-partition" },  /* ListIncomingTypedLinksRequest */
+    { "FilterAttributeRanges", 21, S_TypedLinkAttributeRangeList, 0, CD_LOC_BODY, NULL },  /* ListIncomingTypedLinksRequest */
+    { "FilterTypedLink", 15, S_TypedLinkSchemaAndFacetName, 0, CD_LOC_BODY, NULL },  /* ListIncomingTypedLinksRequest */
+    { "MaxResults", 10, S_NumberResults, 0, CD_LOC_BODY, NULL },  /* ListIncomingTypedLinksRequest */
+    { "NextToken", 9, S_NextToken, 0, CD_LOC_BODY, NULL },  /* ListIncomingTypedLinksRequest */
+    { "ObjectReference", 15, S_ObjectReference, 1, CD_LOC_BODY, NULL },  /* ListIncomingTypedLinksRequest */
+    { "ConsistencyLevel", 16, S_ConsistencyLevel, 0, CD_LOC_HEADER, "x-amz-consistency-level" },  /* ListIndexRequest */
+    { "DirectoryArn", 12, S_Arn, 1, CD_LOC_HEADER, "x-amz-data-partition" },  /* ListIndexRequest */
+    { "IndexReference", 14, S_ObjectReference, 1, CD_LOC_BODY, NULL },  /* ListIndexRequest */
+    { "MaxResults", 10, S_NumberResults, 0, CD_LOC_BODY, NULL },  /* ListIndexRequest */
+    { "NextToken", 9, S_NextToken, 0, CD_LOC_BODY, NULL },  /* ListIndexRequest */
+    { "RangesOnIndexedValues", 21, S_ObjectAttributeRangeList, 0, CD_LOC_BODY, NULL },  /* ListIndexRequest */
+    { "MaxResults", 10, S_NumberResults, 0, CD_LOC_BODY, NULL },  /* ListManagedSchemaArnsRequest */
+    { "NextToken", 9, S_NextToken, 0, CD_LOC_BODY, NULL },  /* ListManagedSchemaArnsRequest */
+    { "SchemaArn", 9, S_Arn, 0, CD_LOC_BODY, NULL },  /* ListManagedSchemaArnsRequest */
+    { "ConsistencyLevel", 16, S_ConsistencyLevel, 0, CD_LOC_HEADER, "x-amz-consistency-level" },  /* ListObjectAttributesRequest */
+    { "DirectoryArn", 12, S_Arn, 1, CD_LOC_HEADER, "x-amz-data-partition" },  /* ListObjectAttributesRequest */
+    { "FacetFilter", 11, S_SchemaFacet, 0, CD_LOC_BODY, NULL },  /* ListObjectAttributesRequest */
+    { "MaxResults", 10, S_NumberResults, 0, CD_LOC_BODY, NULL },  /* ListObjectAttributesRequest */
+    { "NextToken", 9, S_NextToken, 0, CD_LOC_BODY, NULL },  /* ListObjectAttributesRequest */
+    { "ObjectReference", 15, S_ObjectReference, 1, CD_LOC_BODY, NULL },  /* ListObjectAttributesRequest */
+    { "ConsistencyLevel", 16, S_ConsistencyLevel, 0, CD_LOC_HEADER, "x-amz-consistency-level" },  /* ListObjectChildrenRequest */
+    { "DirectoryArn", 12, S_Arn, 1, CD_LOC_HEADER, "x-amz-data-partition" },  /* ListObjectChildrenRequest */
+    { "MaxResults", 10, S_NumberResults, 0, CD_LOC_BODY, NULL },  /* ListObjectChildrenRequest */
+    { "NextToken", 9, S_NextToken, 0, CD_LOC_BODY, NULL },  /* ListObjectChildrenRequest */
+    { "ObjectReference", 15, S_ObjectReference, 1, CD_LOC_BODY, NULL },  /* ListObjectChildrenRequest */
+    { "DirectoryArn", 12, S_Arn, 1, CD_LOC_HEADER, "x-amz-data-partition" },  /* ListObjectParentPathsRequest */
+    { "MaxResults", 10, S_NumberResults, 0, CD_LOC_BODY, NULL },  /* ListObjectParentPathsRequest */
+    { "NextToken", 9, S_NextToken, 0, CD_LOC_BODY, NULL },  /* ListObjectParentPathsRequest */
+    { "ObjectReference", 15, S_ObjectReference, 1, CD_LOC_BODY, NULL },  /* ListObjectParentPathsRequest */
+    { "ConsistencyLevel", 16, S_ConsistencyLevel, 0, CD_LOC_HEADER, "x-amz-consistency-level" },  /* ListObjectParentsRequest */
+    { "DirectoryArn", 12, S_Arn, 1, CD_LOC_HEADER, "x-amz-data-partition" },  /* ListObjectParentsRequest */
+    { "IncludeAllLinksToEachParent", 27, S_Bool, 0, CD_LOC_BODY, NULL },  /* ListObjectParentsRequest */
+    { "MaxResults", 10, S_NumberResults, 0, CD_LOC_BODY, NULL },  /* ListObjectParentsRequest */
+    { "NextToken", 9, S_NextToken, 0, CD_LOC_BODY, NULL },  /* ListObjectParentsRequest */
+    { "ObjectReference", 15, S_ObjectReference, 1, CD_LOC_BODY, NULL },  /* ListObjectParentsRequest */
+    { "ConsistencyLevel", 16, S_ConsistencyLevel, 0, CD_LOC_HEADER, "x-amz-consistency-level" },  /* ListObjectPoliciesRequest */
+    { "DirectoryArn", 12, S_Arn, 1, CD_LOC_HEADER, "x-amz-data-partition" },  /* ListObjectPoliciesRequest */
+    { "MaxResults", 10, S_NumberResults, 0, CD_LOC_BODY, NULL },  /* ListObjectPoliciesRequest */
+    { "NextToken", 9, S_NextToken, 0, CD_LOC_BODY, NULL },  /* ListObjectPoliciesRequest */
+    { "ObjectReference", 15, S_ObjectReference, 1, CD_LOC_BODY, NULL },  /* ListObjectPoliciesRequest */
+    { "ConsistencyLevel", 16, S_ConsistencyLevel, 0, CD_LOC_BODY, NULL },  /* ListOutgoingTypedLinksRequest */
+    { "DirectoryArn", 12, S_Arn, 1, CD_LOC_HEADER, "x-amz-data-partition" },  /* ListOutgoingTypedLinksRequest */
+    { "FilterAttributeRanges", 21, S_TypedLinkAttributeRangeList, 0, CD_LOC_BODY, NULL },  /* ListOutgoingTypedLinksRequest */
+    { "FilterTypedLink", 15, S_TypedLinkSchemaAndFacetName, 0, CD_LOC_BODY, NULL },  /* ListOutgoingTypedLinksRequest */
+    { "MaxResults", 10, S_NumberResults, 0, CD_LOC_BODY, NULL },  /* ListOutgoingTypedLinksRequest */
+    { "NextToken", 9, S_NextToken, 0, CD_LOC_BODY, NULL },  /* ListOutgoingTypedLinksRequest */
+    { "ObjectReference", 15, S_ObjectReference, 1, CD_LOC_BODY, NULL },  /* ListOutgoingTypedLinksRequest */
+    { "ConsistencyLevel", 16, S_ConsistencyLevel, 0, CD_LOC_HEADER, "x-amz-consistency-level" },  /* ListPolicyAttachmentsRequest */
+    { "DirectoryArn", 12, S_Arn, 1, CD_LOC_HEADER, "x-amz-data-partition" },  /* ListPolicyAttachmentsRequest */
+    { "MaxResults", 10, S_NumberResults, 0, CD_LOC_BODY, NULL },  /* ListPolicyAttachmentsRequest */
+    { "NextToken", 9, S_NextToken, 0, CD_LOC_BODY, NULL },  /* ListPolicyAttachmentsRequest */
+    { "PolicyReference", 15, S_ObjectReference, 1, CD_LOC_BODY, NULL },  /* ListPolicyAttachmentsRequest */
+    { "MaxResults", 10, S_NumberResults, 0, CD_LOC_BODY, NULL },  /* ListPublishedSchemaArnsRequest */
+    { "NextToken", 9, S_NextToken, 0, CD_LOC_BODY, NULL },  /* ListPublishedSchemaArnsRequest */
+    { "SchemaArn", 9, S_Arn, 0, CD_LOC_BODY, NULL },  /* ListPublishedSchemaArnsRequest */
+    { "MaxResults", 10, S_TagsNumberResults, 0, CD_LOC_BODY, NULL },  /* ListTagsForResourceRequest */
+    { "NextToken", 9, S_NextToken, 0, CD_LOC_BODY, NULL },  /* ListTagsForResourceRequest */
+    { "ResourceArn", 11, S_Arn, 1, CD_LOC_BODY, NULL },  /* ListTagsForResourceRequest */
+    { "MaxResults", 10, S_NumberResults, 0, CD_LOC_BODY, NULL },  /* ListTypedLinkFacetAttributesRequest */
+    { "Name", 4, S_TypedLinkName, 1, CD_LOC_BODY, NULL },  /* ListTypedLinkFacetAttributesRequest */
+    { "NextToken", 9, S_NextToken, 0, CD_LOC_BODY, NULL },  /* ListTypedLinkFacetAttributesRequest */
+    { "SchemaArn", 9, S_Arn, 1, CD_LOC_HEADER, "x-amz-data-partition" },  /* ListTypedLinkFacetAttributesRequest */
+    { "MaxResults", 10, S_NumberResults, 0, CD_LOC_BODY, NULL },  /* ListTypedLinkFacetNamesRequest */
+    { "NextToken", 9, S_NextToken, 0, CD_LOC_BODY, NULL },  /* ListTypedLinkFacetNamesRequest */
+    { "SchemaArn", 9, S_Arn, 1, CD_LOC_HEADER, "x-amz-data-partition" },  /* ListTypedLinkFacetNamesRequest */
+    { "DirectoryArn", 12, S_Arn, 1, CD_LOC_HEADER, "x-amz-data-partition" },  /* LookupPolicyRequest */
+    { "MaxResults", 10, S_NumberResults, 0, CD_LOC_BODY, NULL },  /* LookupPolicyRequest */
+    { "NextToken", 9, S_NextToken, 0, CD_LOC_BODY, NULL },  /* LookupPolicyRequest */
+    { "ObjectReference", 15, S_ObjectReference, 1, CD_LOC_BODY, NULL },  /* LookupPolicyRequest */
+    { "ObjectAttributeActionType", 25, S_UpdateActionType, 0, CD_LOC_BODY, NULL },  /* ObjectAttributeAction */
+    { "ObjectAttributeUpdateValue", 26, S_TypedAttributeValue, 0, CD_LOC_BODY, NULL },  /* ObjectAttributeAction */
+    { "AttributeKey", 12, S_AttributeKey, 0, CD_LOC_BODY, NULL },  /* ObjectAttributeRange */
+    { "Range", 5, S_TypedAttributeValueRange, 0, CD_LOC_BODY, NULL },  /* ObjectAttributeRange */
+    { "ObjectAttributeAction", 21, S_ObjectAttributeAction, 0, CD_LOC_BODY, NULL },  /* ObjectAttributeUpdate */
+    { "ObjectAttributeKey", 18, S_AttributeKey, 0, CD_LOC_BODY, NULL },  /* ObjectAttributeUpdate */
+    { "Selector", 8, S_SelectorObjectReference, 0, CD_LOC_BODY, NULL },  /* ObjectReference */
+    { "DevelopmentSchemaArn", 20, S_Arn, 1, CD_LOC_HEADER, "x-amz-data-partition" },  /* PublishSchemaRequest */
+    { "MinorVersion", 12, S_Version, 0, CD_LOC_BODY, NULL },  /* PublishSchemaRequest */
+    { "Name", 4, S_SchemaName, 0, CD_LOC_BODY, NULL },  /* PublishSchemaRequest */
+    { "Version", 7, S_Version, 1, CD_LOC_BODY, NULL },  /* PublishSchemaRequest */
+    { "Document", 8, S_SchemaJsonDocument, 1, CD_LOC_BODY, NULL },  /* PutSchemaFromJsonRequest */
+    { "SchemaArn", 9, S_Arn, 1, CD_LOC_HEADER, "x-amz-data-partition" },  /* PutSchemaFromJsonRequest */
+    { "DirectoryArn", 12, S_Arn, 1, CD_LOC_HEADER, "x-amz-data-partition" },  /* RemoveFacetFromObjectRequest */
+    { "ObjectReference", 15, S_ObjectReference, 1, CD_LOC_BODY, NULL },  /* RemoveFacetFromObjectRequest */
+    { "SchemaFacet", 11, S_SchemaFacet, 1, CD_LOC_BODY, NULL },  /* RemoveFacetFromObjectRequest */
+    { "Parameters", 10, S_RuleParameterMap, 0, CD_LOC_BODY, NULL },  /* Rule */
+    { "Type", 4, S_RuleType, 0, CD_LOC_BODY, NULL },  /* Rule */
+    { "FacetName", 9, S_FacetName, 0, CD_LOC_BODY, NULL },  /* SchemaFacet */
+    { "SchemaArn", 9, S_Arn, 0, CD_LOC_BODY, NULL },  /* SchemaFacet */
+    { "Key", 3, S_TagKey, 0, CD_LOC_BODY, NULL },  /* Tag */
+    { "Value", 5, S_TagValue, 0, CD_LOC_BODY, NULL },  /* Tag */
+    { "ResourceArn", 11, S_Arn, 1, CD_LOC_BODY, NULL },  /* TagResourceRequest */
+    { "Tags", 4, S_TagList, 1, CD_LOC_BODY, NULL },  /* TagResourceRequest */
+    { "BinaryValue", 11, S_BinaryAttributeValue, 0, CD_LOC_BODY, NULL },  /* TypedAttributeValue */
+    { "BooleanValue", 12, S_BooleanAttributeValue, 0, CD_LOC_BODY, NULL },  /* TypedAttributeValue */
+    { "DatetimeValue", 13, S_DatetimeAttributeValue, 0, CD_LOC_BODY, NULL },  /* TypedAttributeValue */
+    { "NumberValue", 11, S_NumberAttributeValue, 0, CD_LOC_BODY, NULL },  /* TypedAttributeValue */
+    { "StringValue", 11, S_StringAttributeValue, 0, CD_LOC_BODY, NULL },  /* TypedAttributeValue */
+    { "EndMode", 7, S_RangeMode, 1, CD_LOC_BODY, NULL },  /* TypedAttributeValueRange */
+    { "EndValue", 8, S_TypedAttributeValue, 0, CD_LOC_BODY, NULL },  /* TypedAttributeValueRange */
+    { "StartMode", 9, S_RangeMode, 1, CD_LOC_BODY, NULL },  /* TypedAttributeValueRange */
+    { "StartValue", 10, S_TypedAttributeValue, 0, CD_LOC_BODY, NULL },  /* TypedAttributeValueRange */
+    { "DefaultValue", 12, S_TypedAttributeValue, 0, CD_LOC_BODY, NULL },  /* TypedLinkAttributeDefinition */
+    { "IsImmutable", 11, S_Bool, 0, CD_LOC_BODY, NULL },  /* TypedLinkAttributeDefinition */
+    { "Name", 4, S_AttributeName, 1, CD_LOC_BODY, NULL },  /* TypedLinkAttributeDefinition */
+    { "RequiredBehavior", 16, S_RequiredAttributeBehavior, 1, CD_LOC_BODY, NULL },  /* TypedLinkAttributeDefinition */
+    { "Rules", 5, S_RuleMap, 0, CD_LOC_BODY, NULL },  /* TypedLinkAttributeDefinition */
+    { "Type", 4, S_FacetAttributeType, 1, CD_LOC_BODY, NULL },  /* TypedLinkAttributeDefinition */
+    { "AttributeName", 13, S_AttributeName, 0, CD_LOC_BODY, NULL },  /* TypedLinkAttributeRange */
+    { "Range", 5, S_TypedAttributeValueRange, 1, CD_LOC_BODY, NULL },  /* TypedLinkAttributeRange */
+    { "Attributes", 10, S_TypedLinkAttributeDefinitionList, 1, CD_LOC_BODY, NULL },  /* TypedLinkFacet */
+    { "IdentityAttributeOrder", 22, S_AttributeNameList, 1, CD_LOC_BODY, NULL },  /* TypedLinkFacet */
+    { "Name", 4, S_TypedLinkName, 1, CD_LOC_BODY, NULL },  /* TypedLinkFacet */
+    { "Action", 6, S_UpdateActionType, 1, CD_LOC_BODY, NULL },  /* TypedLinkFacetAttributeUpdate */
+    { "Attribute", 9, S_TypedLinkAttributeDefinition, 1, CD_LOC_BODY, NULL },  /* TypedLinkFacetAttributeUpdate */
+    { "SchemaArn", 9, S_Arn, 1, CD_LOC_BODY, NULL },  /* TypedLinkSchemaAndFacetName */
+    { "TypedLinkName", 13, S_TypedLinkName, 1, CD_LOC_BODY, NULL },  /* TypedLinkSchemaAndFacetName */
+    { "IdentityAttributeValues", 23, S_AttributeNameAndValueList, 1, CD_LOC_BODY, NULL },  /* TypedLinkSpecifier */
+    { "SourceObjectReference", 21, S_ObjectReference, 1, CD_LOC_BODY, NULL },  /* TypedLinkSpecifier */
+    { "TargetObjectReference", 21, S_ObjectReference, 1, CD_LOC_BODY, NULL },  /* TypedLinkSpecifier */
+    { "TypedLinkFacet", 14, S_TypedLinkSchemaAndFacetName, 1, CD_LOC_BODY, NULL },  /* TypedLinkSpecifier */
+    { "ResourceArn", 11, S_Arn, 1, CD_LOC_BODY, NULL },  /* UntagResourceRequest */
+    { "TagKeys", 7, S_TagKeyList, 1, CD_LOC_BODY, NULL },  /* UntagResourceRequest */
+    { "AttributeUpdates", 16, S_FacetAttributeUpdateList, 0, CD_LOC_BODY, NULL },  /* UpdateFacetRequest */
+    { "Name", 4, S_FacetName, 1, CD_LOC_BODY, NULL },  /* UpdateFacetRequest */
+    { "ObjectType", 10, S_ObjectType, 0, CD_LOC_BODY, NULL },  /* UpdateFacetRequest */
+    { "SchemaArn", 9, S_Arn, 1, CD_LOC_HEADER, "x-amz-data-partition" },  /* UpdateFacetRequest */
+    { "AttributeUpdates", 16, S_LinkAttributeUpdateList, 1, CD_LOC_BODY, NULL },  /* UpdateLinkAttributesRequest */
+    { "DirectoryArn", 12, S_Arn, 1, CD_LOC_HEADER, "x-amz-data-partition" },  /* UpdateLinkAttributesRequest */
+    { "TypedLinkSpecifier", 18, S_TypedLinkSpecifier, 1, CD_LOC_BODY, NULL },  /* UpdateLinkAttributesRequest */
+    { "AttributeUpdates", 16, S_ObjectAttributeUpdateList, 1, CD_LOC_BODY, NULL },  /* UpdateObjectAttributesRequest */
+    { "DirectoryArn", 12, S_Arn, 1, CD_LOC_HEADER, "x-amz-data-partition" },  /* UpdateObjectAttributesRequest */
+    { "ObjectReference", 15, S_ObjectReference, 1, CD_LOC_BODY, NULL },  /* UpdateObjectAttributesRequest */
+    { "Name", 4, S_SchemaName, 1, CD_LOC_BODY, NULL },  /* UpdateSchemaRequest */
+    { "SchemaArn", 9, S_Arn, 1, CD_LOC_HEADER, "x-amz-data-partition" },  /* UpdateSchemaRequest */
+    { "AttributeUpdates", 16, S_TypedLinkFacetAttributeUpdateList, 1, CD_LOC_BODY, NULL },  /* UpdateTypedLinkFacetRequest */
+    { "IdentityAttributeOrder", 22, S_AttributeNameList, 1, CD_LOC_BODY, NULL },  /* UpdateTypedLinkFacetRequest */
+    { "Name", 4, S_TypedLinkName, 1, CD_LOC_BODY, NULL },  /* UpdateTypedLinkFacetRequest */
+    { "SchemaArn", 9, S_Arn, 1, CD_LOC_HEADER, "x-amz-data-partition" },  /* UpdateTypedLinkFacetRequest */
+    { "DirectoryArn", 12, S_Arn, 1, CD_LOC_BODY, NULL },  /* UpgradeAppliedSchemaRequest */
+    { "DryRun", 6, S_Bool, 0, CD_LOC_BODY, NULL },  /* UpgradeAppliedSchemaRequest */
+    { "PublishedSchemaArn", 18, S_Arn, 1, CD_LOC_BODY, NULL },  /* UpgradeAppliedSchemaRequest */
+    { "DevelopmentSchemaArn", 20, S_Arn, 1, CD_LOC_BODY, NULL },  /* UpgradePublishedSchemaRequest */
+    { "DryRun", 6, S_Bool, 0, CD_LOC_BODY, NULL },  /* UpgradePublishedSchemaRequest */
+    { "MinorVersion", 12, S_Version, 1, CD_LOC_BODY, NULL },  /* UpgradePublishedSchemaRequest */
+    { "PublishedSchemaArn", 18, S_Arn, 1, CD_LOC_BODY, NULL },  /* UpgradePublishedSchemaRequest */
 };
 
 const cd_shape_str cd_shape_enum_values[] = {
@@ -800,71 +800,71 @@ const size_t cd_shape_count = S__COUNT;
 const size_t cd_shape_max_depth = 9;
 
 const cd_op_shape cd_op_shapes[CD_OP__COUNT] = {
-    [CD_OP_AddFacetToObject] = { S_AddFacetToObjectRequest, "PUT", "/amazonclouddirectory/2017-01-11/object/facets", 200 },
-    [CD_OP_ApplySchema] = { S_ApplySchemaRequest, "PUT", "/amazonclouddirectory/2017-01-11/schema/apply", 200 },
-    [CD_OP_AttachObject] = { S_AttachObjectRequest, "PUT", "/amazonclouddirectory/2017-01-11/object/attach", 200 },
-    [CD_OP_AttachPolicy] = { S_AttachPolicyRequest, "PUT", "/amazonclouddirectory/2017-01-11/policy/attach", 200 },
-    [CD_OP_AttachToIndex] = { S_AttachToIndexRequest, "PUT", "/amazonclouddirectory/2017-01-11/index/attach", 200 },
-    [CD_OP_AttachTypedLink] = { S_AttachTypedLinkRequest, "PUT", "/amazonclouddirectory/2017-01-11/typedlink/attach", 200 },
-    [CD_OP_BatchRead] = { S_BatchReadRequest, "POST", "/amazonclouddirectory/2017-01-11/batchread", 200 },
-    [CD_OP_BatchWrite] = { S_BatchWriteRequest, "PUT", "/amazonclouddirectory/2017-01-11/batchwrite", 200 },
-    [CD_OP_CreateDirectory] = { S_CreateDirectoryRequest, "PUT", "/amazonclouddirectory/2017-01-11/directory/create", 200 },
-    [CD_OP_CreateFacet] = { S_CreateFacetRequest, "PUT", "/amazonclouddirectory/2017-01-11/facet/create", 200 },
-    [CD_OP_CreateIndex] = { S_CreateIndexRequest, "PUT", "/amazonclouddirectory/2017-01-11/index", 200 },
-    [CD_OP_CreateObject] = { S_CreateObjectRequest, "PUT", "/amazonclouddirectory/2017-01-11/object", 200 },
-    [CD_OP_CreateSchema] = { S_CreateSchemaRequest, "PUT", "/amazonclouddirectory/2017-01-11/schema/create", 200 },
-    [CD_OP_CreateTypedLinkFacet] = { S_CreateTypedLinkFacetRequest, "PUT", "/amazonclouddirectory/2017-01-11/typedlink/facet/create", 200 },
-    [CD_OP_DeleteDirectory] = { S_DeleteDirectoryRequest, "PUT", "/amazonclouddirectory/2017-01-11/directory", 200 },
-    [CD_OP_DeleteFacet] = { S_DeleteFacetRequest, "PUT", "/amazonclouddirectory/2017-01-11/facet/delete", 200 },
-    [CD_OP_DeleteObject] = { S_DeleteObjectRequest, "PUT", "/amazonclouddirectory/2017-01-11/object/delete", 200 },
-    [CD_OP_DeleteSchema] = { S_DeleteSchemaRequest, "PUT", "/amazonclouddirectory/2017-01-11/schema", 200 },
-    [CD_OP_DeleteTypedLinkFacet] = { S_DeleteTypedLinkFacetRequest, "PUT", "/amazonclouddirectory/2017-01-11/typedlink/facet/delete", 200 },
-    [CD_OP_DetachFromIndex] = { S_DetachFromIndexRequest, "PUT", "/amazonclouddirectory/2017-01-11/index/detach", 200 },
-    [CD_OP_DetachObject] = { S_DetachObjectRequest, "PUT", "/amazonclouddirectory/2017-01-11/object/detach", 200 },
-    [CD_OP_DetachPolicy] = { S_DetachPolicyRequest, "PUT", "/amazonclouddirectory/2017-01-11/policy/detach", 200 },
-    [CD_OP_DetachTypedLink] = { S_DetachTypedLinkRequest, "PUT", "/amazonclouddirectory/2017-01-11/typedlink/detach", 200 },
-    [CD_OP_DisableDirectory] = { S_DisableDirectoryRequest, "PUT", "/amazonclouddirectory/2017-01-11/directory/disable", 200 },
-    [CD_OP_EnableDirectory] = { S_EnableDirectoryRequest, "PUT", "/amazonclouddirectory/2017-01-11/directory/enable", 200 },
-    [CD_OP_GetAppliedSchemaVersion] = { S_GetAppliedSchemaVersionRequest, "POST", "/amazonclouddirectory/2017-01-11/schema/getappliedschema", 200 },
-    [CD_OP_GetDirectory] = { S_GetDirectoryRequest, "POST", "/amazonclouddirectory/2017-01-11/directory/get", 200 },
-    [CD_OP_GetFacet] = { S_GetFacetRequest, "POST", "/amazonclouddirectory/2017-01-11/facet", 200 },
-    [CD_OP_GetLinkAttributes] = { S_GetLinkAttributesRequest, "POST", "/amazonclouddirectory/2017-01-11/typedlink/attributes/get", 200 },
-    [CD_OP_GetObjectAttributes] = { S_GetObjectAttributesRequest, "POST", "/amazonclouddirectory/2017-01-11/object/attributes/get", 200 },
-    [CD_OP_GetObjectInformation] = { S_GetObjectInformationRequest, "POST", "/amazonclouddirectory/2017-01-11/object/information", 200 },
-    [CD_OP_GetSchemaAsJson] = { S_GetSchemaAsJsonRequest, "POST", "/amazonclouddirectory/2017-01-11/schema/json", 200 },
-    [CD_OP_GetTypedLinkFacetInformation] = { S_GetTypedLinkFacetInformationRequest, "POST", "/amazonclouddirectory/2017-01-11/typedlink/facet/get", 200 },
-    [CD_OP_ListAppliedSchemaArns] = { S_ListAppliedSchemaArnsRequest, "POST", "/amazonclouddirectory/2017-01-11/schema/applied", 200 },
-    [CD_OP_ListAttachedIndices] = { S_ListAttachedIndicesRequest, "POST", "/amazonclouddirectory/2017-01-11/object/indices", 200 },
-    [CD_OP_ListDevelopmentSchemaArns] = { S_ListDevelopmentSchemaArnsRequest, "POST", "/amazonclouddirectory/2017-01-11/schema/development", 200 },
-    [CD_OP_ListDirectories] = { S_ListDirectoriesRequest, "POST", "/amazonclouddirectory/2017-01-11/directory/list", 200 },
-    [CD_OP_ListFacetAttributes] = { S_ListFacetAttributesRequest, "POST", "/amazonclouddirectory/2017-01-11/facet/attributes", 200 },
-    [CD_OP_ListFacetNames] = { S_ListFacetNamesRequest, "POST", "/amazonclouddirectory/2017-01-11/facet/list", 200 },
-    [CD_OP_ListIncomingTypedLinks] = { S_ListIncomingTypedLinksRequest, "POST", "/amazonclouddirectory/2017-01-11/typedlink/incoming", 200 },
-    [CD_OP_ListIndex] = { S_ListIndexRequest, "POST", "/amazonclouddirectory/2017-01-11/index/targets", 200 },
-    [CD_OP_ListManagedSchemaArns] = { S_ListManagedSchemaArnsRequest, "POST", "/amazonclouddirectory/2017-01-11/schema/managed", 200 },
-    [CD_OP_ListObjectAttributes] = { S_ListObjectAttributesRequest, "POST", "/amazonclouddirectory/2017-01-11/object/attributes", 200 },
-    [CD_OP_ListObjectChildren] = { S_ListObjectChildrenRequest, "POST", "/amazonclouddirectory/2017-01-11/object/children", 200 },
-    [CD_OP_ListObjectParentPaths] = { S_ListObjectParentPathsRequest, "POST", "/amazonclouddirectory/2017-01-11/object/parentpaths", 200 },
-    [CD_OP_ListObjectParents] = { S_ListObjectParentsRequest, "POST", "/amazonclouddirectory/2017-01-11/object/parent", 200 },
-    [CD_OP_ListObjectPolicies] = { S_ListObjectPoliciesRequest, "POST", "/amazonclouddirectory/2017-01-11/object/policy", 200 },
-    [CD_OP_ListOutgoingTypedLinks] = { S_ListOutgoingTypedLinksRequest, "POST", "/amazonclouddirectory/2017-01-11/typedlink/outgoing", 200 },
-    [CD_OP_ListPolicyAttachments] = { S_ListPolicyAttachmentsRequest, "POST", "/amazonclouddirectory/2017-01-11/policy/attachment", 200 },
-    [CD_OP_ListPublishedSchemaArns] = { S_ListPublishedSchemaArnsRequest, "POST", "/amazonclouddirectory/2017-01-11/schema/published", 200 },
-    [CD_OP_ListTagsForResource] = { S_ListTagsForResourceRequest, "POST", "/amazonclouddirectory/2017-01-11/tags", 200 },
-    [CD_OP_ListTypedLinkFacetAttributes] = { S_ListTypedLinkFacetAttributesRequest, "POST", "/amazonclouddirectory/2017-01-11/typedlink/facet/attributes", 200 },
-    [CD_OP_ListTypedLinkFacetNames] = { S_ListTypedLinkFacetNamesRequest, "POST", "/amazonclouddirectory/2017-01-11/typedlink/facet/list", 200 },
-    [CD_OP_LookupPolicy] = { S_LookupPolicyRequest, "POST", "/amazonclouddirectory/2017-01-11/policy/lookup", 200 },
-    [CD_OP_PublishSchema] = { S_PublishSchemaRequest, "PUT", "/amazonclouddirectory/2017-01-11/schema/publish", 200 },
-    [CD_OP_PutSchemaFromJson] = { S_PutSchemaFromJsonRequest, "PUT", "/amazonclouddirectory/2017-01-11/schema/json", 200 },
-    [CD_OP_RemoveFacetFromObject] = { S_RemoveFacetFromObjectRequest, "PUT", "/amazonclouddirectory/2017-01-11/object/facets/delete", 200 },
-    [CD_OP_TagResource] = { S_TagResourceRequest, "PUT", "/amazonclouddirectory/2017-01-11/tags/add", 200 },
-    [CD_OP_UntagResource] = { S_UntagResourceRequest, "PUT", "/amazonclouddirectory/2017-01-11/tags/remove", 200 },
-    [CD_OP_UpdateFacet] = { S_UpdateFacetRequest, "PUT", "/amazonclouddirectory/2017-01-11/facet", 200 },
-    [CD_OP_UpdateLinkAttributes] = { S_UpdateLinkAttributesRequest, "POST", "/amazonclouddirectory/2017-01-11/typedlink/attributes/update", 200 },
-    [CD_OP_UpdateObjectAttributes] = { S_UpdateObjectAttributesRequest, "PUT", "/amazonclouddirectory/2017-01-11/object/update", 200 },
-    [CD_OP_UpdateSchema] = { S_UpdateSchemaRequest, "PUT", "/amazonclouddirectory/2017-01-11/schema/update", 200 },
-    [CD_OP_UpdateTypedLinkFacet] = { S_UpdateTypedLinkFacetRequest, "PUT", "/amazonclouddirectory/2017-01-11/typedlink/facet", 200 },
-    [CD_OP_UpgradeAppliedSchema] = { S_UpgradeAppliedSchemaRequest, "PUT", "/amazonclouddirectory/2017-01-11/schema/upgradeapplied", 200 },
-    [CD_OP_UpgradePublishedSchema] = { S_UpgradePublishedSchemaRequest, "PUT", "/amazonclouddirectory/2017-01-11/schema/upgradepublished", 200 },
+    [CD_OP_AddFacetToObject] = { "AddFacetToObject", S_AddFacetToObjectRequest, "PUT", "/amazonclouddirectory/2017-01-11/object/facets", 200 },
+    [CD_OP_ApplySchema] = { "ApplySchema", S_ApplySchemaRequest, "PUT", "/amazonclouddirectory/2017-01-11/schema/apply", 200 },
+    [CD_OP_AttachObject] = { "AttachObject", S_AttachObjectRequest, "PUT", "/amazonclouddirectory/2017-01-11/object/attach", 200 },
+    [CD_OP_AttachPolicy] = { "AttachPolicy", S_AttachPolicyRequest, "PUT", "/amazonclouddirectory/2017-01-11/policy/attach", 200 },
+    [CD_OP_AttachToIndex] = { "AttachToIndex", S_AttachToIndexRequest, "PUT", "/amazonclouddirectory/2017-01-11/index/attach", 200 },
+    [CD_OP_AttachTypedLink] = { "AttachTypedLink", S_AttachTypedLinkRequest, "PUT", "/amazonclouddirectory/2017-01-11/typedlink/attach", 200 },
+    [CD_OP_BatchRead] = { "BatchRead", S_BatchReadRequest, "POST", "/amazonclouddirectory/2017-01-11/batchread", 200 },
+    [CD_OP_BatchWrite] = { "BatchWrite", S_BatchWriteRequest, "PUT", "/amazonclouddirectory/2017-01-11/batchwrite", 200 },
+    [CD_OP_CreateDirectory] = { "CreateDirectory", S_CreateDirectoryRequest, "PUT", "/amazonclouddirectory/2017-01-11/directory/create", 200 },
+    [CD_OP_CreateFacet] = { "CreateFacet", S_CreateFacetRequest, "PUT", "/amazonclouddirectory/2017-01-11/facet/create", 200 },
+    [CD_OP_CreateIndex] = { "CreateIndex", S_CreateIndexRequest, "PUT", "/amazonclouddirectory/2017-01-11/index", 200 },
+    [CD_OP_CreateObject] = { "CreateObject", S_CreateObjectRequest, "PUT", "/amazonclouddirectory/2017-01-11/object", 200 },
+    [CD_OP_CreateSchema] = { "CreateSchema", S_CreateSchemaRequest, "PUT", "/amazonclouddirectory/2017-01-11/schema/create", 200 },
+    [CD_OP_CreateTypedLinkFacet] = { "CreateTypedLinkFacet", S_CreateTypedLinkFacetRequest, "PUT", "/amazonclouddirectory/2017-01-11/typedlink/facet/create", 200 },
+    [CD_OP_DeleteDirectory] = { "DeleteDirectory", S_DeleteDirectoryRequest, "PUT", "/amazonclouddirectory/2017-01-11/directory", 200 },
+    [CD_OP_DeleteFacet] = { "DeleteFacet", S_DeleteFacetRequest, "PUT", "/amazonclouddirectory/2017-01-11/facet/delete", 200 },
+    [CD_OP_DeleteObject] = { "DeleteObject", S_DeleteObjectRequest, "PUT", "/amazonclouddirectory/2017-01-11/object/delete", 200 },
+    [CD_OP_DeleteSchema] = { "DeleteSchema", S_DeleteSchemaRequest, "PUT", "/amazonclouddirectory/2017-01-11/schema", 200 },
+    [CD_OP_DeleteTypedLinkFacet] = { "DeleteTypedLinkFacet", S_DeleteTypedLinkFacetRequest, "PUT", "/amazonclouddirectory/2017-01-11/typedlink/facet/delete", 200 },
+    [CD_OP_DetachFromIndex] = { "DetachFromIndex", S_DetachFromIndexRequest, "PUT", "/amazonclouddirectory/2017-01-11/index/detach", 200 },
+    [CD_OP_DetachObject] = { "DetachObject", S_DetachObjectRequest, "PUT", "/amazonclouddirectory/2017-01-11/object/detach", 200 },
+    [CD_OP_DetachPolicy] = { "DetachPolicy", S_DetachPolicyRequest, "PUT", "/amazonclouddirectory/2017-01-11/policy/detach", 200 },
+    [CD_OP_DetachTypedLink] = { "DetachTypedLink", S_DetachTypedLinkRequest, "PUT", "/amazonclouddirectory/2017-01-11/typedlink/detach", 200 },
+    [CD_OP_DisableDirectory] = { "DisableDirectory", S_DisableDirectoryRequest, "PUT", "/amazonclouddirectory/2017-01-11/directory/disable", 200 },
+    [CD_OP_EnableDirectory] = { "EnableDirectory", S_EnableDirectoryRequest, "PUT", "/amazonclouddirectory/2017-01-11/directory/enable", 200 },
+    [CD_OP_GetAppliedSchemaVersion] = { "GetAppliedSchemaVersion", S_GetAppliedSchemaVersionRequest, "POST", "/amazonclouddirectory/2017-01-11/schema/getappliedschema", 200 },
+    [CD_OP_GetDirectory] = { "GetDirectory", S_GetDirectoryRequest, "POST", "/amazonclouddirectory/2017-01-11/directory/get", 200 },
+    [CD_OP_GetFacet] = { "GetFacet", S_GetFacetRequest, "POST", "/amazonclouddirectory/2017-01-11/facet", 200 },
+    [CD_OP_GetLinkAttributes] = { "GetLinkAttributes", S_GetLinkAttributesRequest, "POST", "/amazonclouddirectory/2017-01-11/typedlink/attributes/get", 200 },
+    [CD_OP_GetObjectAttributes] = { "GetObjectAttributes", S_GetObjectAttributesRequest, "POST", "/amazonclouddirectory/2017-01-11/object/attributes/get", 200 },
+    [CD_OP_GetObjectInformation] = { "GetObjectInformation", S_GetObjectInformationRequest, "POST", "/amazonclouddirectory/2017-01-11/object/information", 200 },
+    [CD_OP_GetSchemaAsJson] = { "GetSchemaAsJson", S_GetSchemaAsJsonRequest, "POST", "/amazonclouddirectory/2017-01-11/schema/json", 200 },
+    [CD_OP_GetTypedLinkFacetInformation] = { "GetTypedLinkFacetInformation", S_GetTypedLinkFacetInformationRequest, "POST", "/amazonclouddirectory/2017-01-11/typedlink/facet/get", 200 },
+    [CD_OP_ListAppliedSchemaArns] = { "ListAppliedSchemaArns", S_ListAppliedSchemaArnsRequest, "POST", "/amazonclouddirectory/2017-01-11/schema/applied", 200 },
+    [CD_OP_ListAttachedIndices] = { "ListAttachedIndices", S_ListAttachedIndicesRequest, "POST", "/amazonclouddirectory/2017-01-11/object/indices", 200 },
+    [CD_OP_ListDevelopmentSchemaArns] = { "ListDevelopmentSchemaArns", S_ListDevelopmentSchemaArnsRequest, "POST", "/amazonclouddirectory/2017-01-11/schema/development", 200 },
+    [CD_OP_ListDirectories] = { "ListDirectories", S_ListDirectoriesRequest, "POST", "/amazonclouddirectory/2017-01-11/directory/list", 200 },
+    [CD_OP_ListFacetAttributes] = { "ListFacetAttributes", S_ListFacetAttributesRequest, "POST", "/amazonclouddirectory/2017-01-11/facet/attributes", 200 },
+    [CD_OP_ListFacetNames] = { "ListFacetNames", S_ListFacetNamesRequest, "POST", "/amazonclouddirectory/2017-01-11/facet/list", 200 },
+    [CD_OP_ListIncomingTypedLinks] = { "ListIncomingTypedLinks", S_ListIncomingTypedLinksRequest, "POST", "/amazonclouddirectory/2017-01-11/typedlink/incoming", 200 },
+    [CD_OP_ListIndex] = { "ListIndex", S_ListIndexRequest, "POST", "/amazonclouddirectory/2017-01-11/index/targets", 200 },
+    [CD_OP_ListManagedSchemaArns] = { "ListManagedSchemaArns", S_ListManagedSchemaArnsRequest, "POST", "/amazonclouddirectory/2017-01-11/schema/managed", 200 },
+    [CD_OP_ListObjectAttributes] = { "ListObjectAttributes", S_ListObjectAttributesRequest, "POST", "/amazonclouddirectory/2017-01-11/object/attributes", 200 },
+    [CD_OP_ListObjectChildren] = { "ListObjectChildren", S_ListObjectChildrenRequest, "POST", "/amazonclouddirectory/2017-01-11/object/children", 200 },
+    [CD_OP_ListObjectParentPaths] = { "ListObjectParentPaths", S_ListObjectParentPathsRequest, "POST", "/amazonclouddirectory/2017-01-11/object/parentpaths", 200 },
+    [CD_OP_ListObjectParents] = { "ListObjectParents", S_ListObjectParentsRequest, "POST", "/amazonclouddirectory/2017-01-11/object/parent", 200 },
+    [CD_OP_ListObjectPolicies] = { "ListObjectPolicies", S_ListObjectPoliciesRequest, "POST", "/amazonclouddirectory/2017-01-11/object/policy", 200 },
+    [CD_OP_ListOutgoingTypedLinks] = { "ListOutgoingTypedLinks", S_ListOutgoingTypedLinksRequest, "POST", "/amazonclouddirectory/2017-01-11/typedlink/outgoing", 200 },
+    [CD_OP_ListPolicyAttachments] = { "ListPolicyAttachments", S_ListPolicyAttachmentsRequest, "POST", "/amazonclouddirectory/2017-01-11/policy/attachment", 200 },
+    [CD_OP_ListPublishedSchemaArns] = { "ListPublishedSchemaArns", S_ListPublishedSchemaArnsRequest, "POST", "/amazonclouddirectory/2017-01-11/schema/published", 200 },
+    [CD_OP_ListTagsForResource] = { "ListTagsForResource", S_ListTagsForResourceRequest, "POST", "/amazonclouddirectory/2017-01-11/tags", 200 },
+    [CD_OP_ListTypedLinkFacetAttributes] = { "ListTypedLinkFacetAttributes", S_ListTypedLinkFacetAttributesRequest, "POST", "/amazonclouddirectory/2017-01-11/typedlink/facet/attributes", 200 },
+    [CD_OP_ListTypedLinkFacetNames] = { "ListTypedLinkFacetNames", S_ListTypedLinkFacetNamesRequest, "POST", "/amazonclouddirectory/2017-01-11/typedlink/facet/list", 200 },
+    [CD_OP_LookupPolicy] = { "LookupPolicy", S_LookupPolicyRequest, "POST", "/amazonclouddirectory/2017-01-11/policy/lookup", 200 },
+    [CD_OP_PublishSchema] = { "PublishSchema", S_PublishSchemaRequest, "PUT", "/amazonclouddirectory/2017-01-11/schema/publish", 200 },
+    [CD_OP_PutSchemaFromJson] = { "PutSchemaFromJson", S_PutSchemaFromJsonRequest, "PUT", "/amazonclouddirectory/2017-01-11/schema/json", 200 },
+    [CD_OP_RemoveFacetFromObject] = { "RemoveFacetFromObject", S_RemoveFacetFromObjectRequest, "PUT", "/amazonclouddirectory/2017-01-11/object/facets/delete", 200 },
+    [CD_OP_TagResource] = { "TagResource", S_TagResourceRequest, "PUT", "/amazonclouddirectory/2017-01-11/tags/add", 200 },
+    [CD_OP_UntagResource] = { "UntagResource", S_UntagResourceRequest, "PUT", "/amazonclouddirectory/2017-01-11/tags/remove", 200 },
+    [CD_OP_UpdateFacet] = { "UpdateFacet", S_UpdateFacetRequest, "PUT", "/amazonclouddirectory/2017-01-11/facet", 200 },
+    [CD_OP_UpdateLinkAttributes] = { "UpdateLinkAttributes", S_UpdateLinkAttributesRequest, "POST", "/amazonclouddirectory/2017-01-11/typedlink/attributes/update", 200 },
+    [CD_OP_UpdateObjectAttributes] = { "UpdateObjectAttributes", S_UpdateObjectAttributesRequest, "PUT", "/amazonclouddirectory/2017-01-11/object/update", 200 },
+    [CD_OP_UpdateSchema] = { "UpdateSchema", S_UpdateSchemaRequest, "PUT", "/amazonclouddirectory/2017-01-11/schema/update", 200 },
+    [CD_OP_UpdateTypedLinkFacet] = { "UpdateTypedLinkFacet", S_UpdateTypedLinkFacetRequest, "PUT", "/amazonclouddirectory/2017-01-11/typedlink/facet", 200 },
+    [CD_OP_UpgradeAppliedSchema] = { "UpgradeAppliedSchema", S_UpgradeAppliedSchemaRequest, "PUT", "/amazonclouddirectory/2017-01-11/schema/upgradeapplied", 200 },
+    [CD_OP_UpgradePublishedSchema] = { "UpgradePublishedSchema", S_UpgradePublishedSchemaRequest, "PUT", "/amazonclouddirectory/2017-01-11/schema/upgradepublished", 200 },
 };
 _Static_assert(sizeof cd_op_shapes / sizeof cd_op_shapes[0] == 66, "operations.h and the model disagree");

@@ -61,6 +61,7 @@ typedef struct cd_shape_member {
     const char *name;
     uint16_t namelen;
     uint16_t shape;             /* index in cd_shapes */
+    uint8_t required;           /* also bit (this - first) of the structure's mask */
     uint8_t location;           /* cd_shape_location */
     const char *location_name;  /* header / URI / query name, NULL in the body */
 } cd_shape_member;
@@ -71,6 +72,7 @@ typedef struct cd_shape_str {
 } cd_shape_str;
 
 typedef struct cd_op_shape {
+    const char *name;           /* the operation's name, as in operations.h */
     uint16_t input;             /* index in cd_shapes */
     const char *method;         /* "POST", "PUT", ... */
     const char *request_uri;
