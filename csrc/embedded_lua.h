@@ -1,7 +1,7 @@
 /* embedded_lua.h — the Lua sources of the clouddir module, compiled into the binary.
  *
  * The definitions are generated at build time by csrc/embed_lua.lua (see the Makefile's
- * $(EMBED_C) rule) from lua/clouddir.lua and lua/clouddir/*.lua. */
+ * $(EMBED_C) rule) from lua/clouddir.lua and the files in lua/clouddir/. */
 #ifndef CD_EMBEDDED_LUA_H
 #define CD_EMBEDDED_LUA_H
 
