@@ -1,0 +1,759 @@
+/* lua_core.c — clouddir.core: the Lua 5.4 binding of libclouddir.
+ *
+ * The module table: open(path[, options]) -> store handle; operations (the 66 names);
+ * version, _VERSION, lmdb_version; new_error(code, message[, index, type]) -> error value;
+ * echo(value) -> value after the request conversion and back (for tests); error_mt,
+ * store_mt, store_methods.
+ *
+ * One userdata type, "clouddir.store": a handle on a store folder.  Its methods (close, call,
+ * sync, stat, options, path, is_open) live in a methods table that is the metatable's
+ * __index, so the Lua module (lua/clouddir.lua) can add its own methods to the same table.
+ *
+ * Conversions.  Request: string -> STRING, integer -> INT, float -> FLOAT, boolean -> BOOL,
+ * a table with the keys 1..n -> LIST, with string keys -> MAP (the empty table -> empty MAP);
+ * anything else, or tables nested more than 64 deep (cycles), is a ValidationException
+ * naming the member ("Facets[1].Name", 0-based like the shape checker).  Response: STRING
+ * and BYTES -> string, INT -> integer, TIME -> seconds since the epoch as a float (ms/1000),
+ * LIST -> sequence, MAP -> table, NULL -> absent.
+ *
+ * Failures of the store itself (a folder that cannot be opened, a closed handle, out of
+ * memory) raise code "StoreError", as the C core reports them.
+ *
+ * Rules this file keeps:
+ *  - No Lua API that may raise runs while a transaction is open: cd_call does the whole
+ *    transaction in C; the request is converted before and the response after.
+ *  - Everything a call allocates lives in the handle's cd_arena, which the userdata owns and
+ *    resets per call, so an error raised halfway through a conversion leaks nothing.
+ *  - Errors are tables {code=, message=[, index=, type=]} with one shared metatable
+ *    ("clouddir.error"); tostring(e) is code .. ": " .. message.
+ *  - Opening a folder already open in this Lua state shares its environment
+ *    (cd_open_shared): LMDB must not open one environment twice in a process. */
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <lua.h>
+#include <lauxlib.h>
+#include "clouddir.h"
+#include "kv.h"
+
+#define STORE_MT "clouddir.store"
+#define ERROR_MT "clouddir.error"
+#define ARENA_MT "clouddir.arena"
+#define OPEN_STORES "clouddir.open_stores"  /* registry: realpath -> {[handle] = true} (weak keys) */
+#define MAX_DEPTH 64                        /* tables nested deeper than this are refused */
+
+typedef struct lstore {
+    cd_store *s;   /* NULL once closed */
+    cd_arena *a;   /* request/response memory of the current call; owned here */
+    int busy;      /* a call is converting values with this handle's arena */
+} lstore;
+
+/* {====================================================== error values */
+
+/* Pushes a new error value. */
+static void push_error(lua_State *L, const char *code, const char *message)
+{
+    lua_createtable(L, 0, 4);
+    lua_pushstring(L, code);
+    lua_setfield(L, -2, "code");
+    lua_pushstring(L, message);
+    lua_setfield(L, -2, "message");
+    luaL_setmetatable(L, ERROR_MT);
+}
+
+/* Raises an error value; never returns. */
+static int raise_error(lua_State *L, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int raise_error(lua_State *L, const char *code, const char *fmt, ...)
+{
+    char msg[640];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    push_error(L, code, msg);
+    return lua_error(L);
+}
+
+/* Raises the error a C call reported.  err may live on the caller's C stack: everything is
+ * copied into Lua before lua_error unwinds it. */
+static int raise_cd_error(lua_State *L, const cd_error *err)
+{
+    push_error(L, cd_code_name(err->code), err->message);
+    if (err->code == CD_E_BatchWriteException) {
+        lua_pushinteger(L, (lua_Integer)err->index);
+        lua_setfield(L, -2, "index");
+        lua_pushstring(L, cd_code_name(err->type));
+        lua_setfield(L, -2, "type");
+    }
+    return lua_error(L);
+}
+
+/* __tostring of error values: "Code: message".  Never raises on a tampered value. */
+static int error_tostring(lua_State *L)
+{
+    if (!lua_istable(L, 1)) {
+        lua_pushliteral(L, "clouddir.error");
+        return 1;
+    }
+    lua_pushliteral(L, "code");
+    lua_rawget(L, 1);
+    lua_pushliteral(L, "message");
+    lua_rawget(L, 1);
+    const char *code = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : "?";
+    const char *msg = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "";
+    lua_pushfstring(L, "%s: %s", code, msg);
+    return 1;
+}
+
+/* core.new_error(code, message[, index, type]) -> an error value (not raised), so Lua code
+ * raises exactly the values the C side raises. */
+static int l_new_error(lua_State *L)
+{
+    const char *code = luaL_checkstring(L, 1);
+    const char *message = luaL_checkstring(L, 2);
+    push_error(L, code, message);
+    if (!lua_isnoneornil(L, 3)) {
+        lua_pushinteger(L, luaL_checkinteger(L, 3));
+        lua_setfield(L, -2, "index");
+        lua_pushstring(L, luaL_checkstring(L, 4));
+        lua_setfield(L, -2, "type");
+    }
+    return 1;
+}
+
+/* }====================================================== */
+
+/* {====================================================== Lua -> cd_value */
+
+typedef struct conv {
+    lua_State *L;
+    cd_arena *a;
+    lstore *h;   /* its busy flag is cleared before raising */
+    struct { const char *key; lua_Integer index; } path[MAX_DEPTH + 1];
+} conv;
+
+/* Writes the member path of depth d in the shape checker's notation: "A[0].B". */
+static void format_path(const conv *c, int depth, char *buf, size_t cap)
+{
+    size_t len = 0;
+    buf[0] = '\0';
+    for (int d = 1; d <= depth && len < cap; d++) {
+        int n;
+        if (c->path[d].key)
+            n = snprintf(buf + len, cap - len, "%s%s", len ? "." : "", c->path[d].key);
+        else
+            n = snprintf(buf + len, cap - len, "[%lld]", (long long)c->path[d].index);
+        if (n < 0)
+            break;
+        len += (size_t)n;
+    }
+}
+
+static void conv_fail(conv *c, int depth, const char *what)
+{
+    char path[256];
+    format_path(c, depth, path, sizeof path);
+    c->h->busy = 0;
+    if (depth == 0)
+        raise_error(c->L, "ValidationException", "1 validation error detected: the request %s",
+                    what);
+    raise_error(c->L, "ValidationException",
+                "1 validation error detected: Value at '%s' %s", path, what);
+}
+
+static void conv_oom(conv *c)
+{
+    c->h->busy = 0;
+    raise_error(c->L, "StoreError", "out of memory converting a request");
+}
+
+static cd_value *to_value(conv *c, int idx, int depth);
+
+/* A table is a list when its keys are exactly 1..n (n >= 1), a map when every key is a
+ * string; the empty table is an empty map (the shape checker accepts it for a list too). */
+static cd_value *table_to_value(conv *c, int idx, int depth)
+{
+    lua_State *L = c->L;
+    if (depth >= MAX_DEPTH)
+        conv_fail(c, depth, "is nested more than 64 tables deep (is there a cycle?)");
+    if (!lua_checkstack(L, 4))
+        conv_fail(c, depth, "is nested too deeply for the Lua stack");
+    lua_Integer count = 0, min = LUA_MAXINTEGER, max = 0;
+    int strings = 0, integers = 0, others = 0;
+    lua_pushnil(L);
+    while (lua_next(L, idx)) {
+        count++;
+        if (lua_type(L, -2) == LUA_TSTRING) {
+            strings++;
+        } else if (lua_isinteger(L, -2)) {
+            lua_Integer k = lua_tointeger(L, -2);
+            integers++;
+            if (k < min)
+                min = k;
+            if (k > max)
+                max = k;
+        } else {
+            others++;
+        }
+        lua_pop(L, 1);
+    }
+    if (count == 0 || strings == count) {
+        cd_value *m = cd_map(c->a);
+        if (!m)
+            conv_oom(c);
+        lua_pushnil(L);
+        while (lua_next(L, idx)) {
+            size_t kn;
+            const char *k = lua_tolstring(L, -2, &kn);  /* a string already: no conversion */
+            c->path[depth + 1].key = k;
+            cd_value *v = to_value(c, lua_gettop(L), depth + 1);
+            if (!cd_map_setn(c->a, m, k, kn, v))
+                conv_oom(c);
+            lua_pop(L, 1);
+        }
+        return m;
+    }
+    if (integers == count && min == 1 && max == count) {
+        cd_value *list = cd_list(c->a);
+        if (!list)
+            conv_oom(c);
+        for (lua_Integer i = 1; i <= count; i++) {
+            lua_rawgeti(L, idx, i);
+            c->path[depth + 1].key = NULL;
+            c->path[depth + 1].index = i - 1;
+            cd_value *v = to_value(c, lua_gettop(L), depth + 1);
+            if (!cd_list_push(c->a, list, v))
+                conv_oom(c);
+            lua_pop(L, 1);
+        }
+        return list;
+    }
+    if (others)
+        conv_fail(c, depth, "has a key that is neither a string nor an integer "
+                            "(a map needs string keys, a list the keys 1..n)");
+    if (strings)
+        conv_fail(c, depth, "mixes string and integer keys "
+                            "(a map needs string keys, a list the keys 1..n)");
+    conv_fail(c, depth, "is not a sequence: a list needs exactly the keys 1..n, with no holes");
+    return NULL;
+}
+
+static cd_value *to_value(conv *c, int idx, int depth)
+{
+    lua_State *L = c->L;
+    cd_value *v = NULL;
+    switch (lua_type(L, idx)) {
+    case LUA_TSTRING: {
+        size_t n;
+        const char *p = lua_tolstring(L, idx, &n);
+        v = cd_str(c->a, p, n);
+        break;
+    }
+    case LUA_TNUMBER:
+        if (lua_isinteger(L, idx))
+            v = cd_int(c->a, (int64_t)lua_tointeger(L, idx));
+        else
+            v = cd_float(c->a, (double)lua_tonumber(L, idx));
+        break;
+    case LUA_TBOOLEAN:
+        v = cd_bool(c->a, lua_toboolean(L, idx));
+        break;
+    case LUA_TTABLE:
+        return table_to_value(c, idx, depth);
+    default: {
+        char what[128];
+        snprintf(what, sizeof what,
+                 "is a %s, which a request cannot carry (use strings, numbers, booleans, tables)",
+                 luaL_typename(L, idx));
+        conv_fail(c, depth, what);
+    }
+    }
+    if (!v)
+        conv_oom(c);
+    return v;
+}
+
+/* }====================================================== */
+
+/* {====================================================== cd_value -> Lua */
+
+/* Pushes v; returns 0, or -1 when the Lua stack cannot grow (nothing pushed then). */
+static int push_value(lua_State *L, const cd_value *v, int depth)
+{
+    if (depth > MAX_DEPTH * 4 || !lua_checkstack(L, 3))
+        return -1;
+    switch (v ? v->type : CDV_NULL) {
+    case CDV_NULL:
+        lua_pushnil(L);
+        break;
+    case CDV_BOOL:
+        lua_pushboolean(L, v->u.b);
+        break;
+    case CDV_INT:
+        lua_pushinteger(L, (lua_Integer)v->u.i);
+        break;
+    case CDV_FLOAT:
+        lua_pushnumber(L, (lua_Number)v->u.f);
+        break;
+    case CDV_STRING:
+    case CDV_BYTES:
+        lua_pushlstring(L, v->u.s.p, v->u.s.len);
+        break;
+    case CDV_TIME:  /* seconds since the epoch, always a float (milliseconds kept) */
+        lua_pushnumber(L, (lua_Number)v->u.i / 1000.0);
+        break;
+    case CDV_LIST:
+        lua_createtable(L, v->u.list.n > INT_MAX ? INT_MAX : (int)v->u.list.n, 0);
+        for (size_t i = 0; i < v->u.list.n; i++) {
+            if (push_value(L, v->u.list.items[i], depth + 1))
+                return lua_pop(L, 1), -1;
+            lua_rawseti(L, -2, (lua_Integer)i + 1);
+        }
+        break;
+    case CDV_MAP:
+        lua_createtable(L, 0, v->u.map.n > INT_MAX ? INT_MAX : (int)v->u.map.n);
+        for (size_t i = 0; i < v->u.map.n; i++) {
+            const cd_mapent *e = &v->u.map.ents[i];
+            if (!e->val || e->val->type == CDV_NULL)
+                continue;  /* absent members are nil */
+            lua_pushlstring(L, e->key, e->keylen);
+            if (push_value(L, e->val, depth + 1))
+                return lua_pop(L, 2), -1;
+            lua_rawset(L, -3);
+        }
+        break;
+    }
+    return 0;
+}
+
+/* core.echo(value) -> value converted to a request value and back, exactly as store:call
+ * would convert it (without the shape check): lets tests see the conversions. */
+static int l_echo(lua_State *L)
+{
+    luaL_checkany(L, 1);
+    lua_settop(L, 1);
+    cd_arena **pa = (cd_arena **)lua_newuserdatauv(L, sizeof *pa, 0);
+    *pa = NULL;
+    luaL_setmetatable(L, ARENA_MT);
+    if (!(*pa = cd_arena_new()))
+        return raise_error(L, "StoreError", "out of memory");
+    lstore dummy = {0};
+    conv c = {.L = L, .a = *pa, .h = &dummy};
+    cd_value *v = to_value(&c, 1, 0);
+    if (push_value(L, v, 0))
+        return raise_error(L, "StoreError", "the value is nested too deeply");
+    return 1;
+}
+
+/* }====================================================== */
+
+/* {====================================================== store handles */
+
+static lstore *check_handle(lua_State *L)
+{
+    return (lstore *)luaL_checkudata(L, 1, STORE_MT);
+}
+
+/* The handle at argument 1, which must be open. */
+static lstore *check_open(lua_State *L)
+{
+    lstore *h = check_handle(L);
+    if (!h->s)
+        raise_error(L, "StoreError", "the store is closed");
+    return h;
+}
+
+/* Closes the handle.  The arena is kept while a call is converting with it (a close from a
+ * finalizer that ran in the middle of that call); __gc frees it in any case. */
+static void close_handle(lstore *h, int collecting)
+{
+    cd_close(h->s);
+    h->s = NULL;
+    if (!h->busy || collecting) {
+        cd_arena_free(h->a);
+        h->a = NULL;
+    }
+}
+
+static int store_close(lua_State *L)
+{
+    close_handle(check_handle(L), 0);
+    return 0;
+}
+
+static int store_gc(lua_State *L)
+{
+    close_handle(check_handle(L), 1);
+    return 0;
+}
+
+static int store_tostring(lua_State *L)
+{
+    lstore *h = check_handle(L);
+    if (!h->s) {
+        lua_pushliteral(L, "clouddir.store (closed)");
+    } else {
+        lua_getiuservalue(L, 1, 1);
+        lua_pushfstring(L, "clouddir.store (%s)", lua_tostring(L, -1));
+    }
+    return 1;
+}
+
+static int arena_gc(lua_State *L)
+{
+    cd_arena **pa = (cd_arena **)luaL_checkudata(L, 1, ARENA_MT);
+    cd_arena_free(*pa);
+    *pa = NULL;
+    return 0;
+}
+
+/* store:call(opname, request) -> response table.  Raises an error value on failure. */
+static int store_call(lua_State *L)
+{
+    lstore *h = check_open(L);
+    if (lua_type(L, 2) != LUA_TSTRING)
+        raise_error(L, "ValidationException", "call needs an operation name (a string), got %s",
+                    luaL_typename(L, 2));
+    const char *name = lua_tostring(L, 2);
+    int op = cd_op_lookup(name);
+    if (op < 0)
+        raise_error(L, "ValidationException", "'%s' is not an operation of the API", name);
+    if (!lua_istable(L, 3))
+        raise_error(L, "ValidationException", "%s needs a request table, got %s", name,
+                    luaL_typename(L, 3));
+    lua_settop(L, 3);
+
+    /* The handle's arena, unless a call on this handle is already converting with it (a
+     * finalizer making a call while another call allocates): that call gets its own. */
+    cd_arena *a;
+    int own = !h->busy && h->a;
+    if (own) {
+        a = h->a;
+        cd_arena_reset(a);
+        h->busy = 1;
+    } else {
+        cd_arena **pa = (cd_arena **)lua_newuserdatauv(L, sizeof *pa, 0);
+        *pa = NULL;
+        luaL_setmetatable(L, ARENA_MT);
+        if (!(*pa = a = cd_arena_new()))
+            raise_error(L, "StoreError", "out of memory");
+    }
+
+    conv c;
+    c.L = L;
+    c.a = a;
+    c.h = h;
+    lstore dummy = {0};
+    if (!own)
+        c.h = &dummy;  /* the outer call's busy flag is not ours to clear */
+    cd_value *req = to_value(&c, 3, 0);
+
+    cd_value *resp = NULL;
+    cd_error err;
+    int rc = h->s ? cd_call(h->s, op, req, a, &resp, &err)
+                  : cd_fail(&err, CD_E_StoreError, "the store is closed");
+    if (rc) {
+        if (own)
+            h->busy = 0;
+        return raise_cd_error(L, &err);
+    }
+    if (push_value(L, resp, 0)) {
+        if (own)
+            h->busy = 0;
+        return raise_error(L, "StoreError", "the response of %s is nested too deeply", name);
+    }
+    if (own) {
+        h->busy = 0;
+        if (h->s)
+            cd_arena_reset(a);  /* give back the blocks a large response needed */
+    }
+    if (lua_isnil(L, -1)) {  /* an operation with an empty response */
+        lua_pop(L, 1);
+        lua_newtable(L);
+    }
+    return 1;
+}
+
+static int store_sync(lua_State *L)
+{
+    lstore *h = check_open(L);
+    cd_error err;
+    if (cd_sync(h->s, &err))
+        return raise_cd_error(L, &err);
+    return 0;
+}
+
+/* store:stat() -> used bytes, map bytes */
+static int store_stat(lua_State *L)
+{
+    lstore *h = check_open(L);
+    size_t used = 0, map = 0;
+    cd_error err;
+    cd_error_clear(&err);
+    if (cd_store_stat(h->s, &used, &map, &err))
+        return raise_cd_error(L, &err);
+    lua_pushinteger(L, (lua_Integer)used);
+    lua_pushinteger(L, (lua_Integer)map);
+    return 2;
+}
+
+/* store:options() -> {sync=, region=, account=, limits=[, map_size=]} (a fresh table) */
+static int store_options(lua_State *L)
+{
+    lstore *h = check_open(L);
+    const cd_options *o = cd_store_options(h->s);
+    lua_createtable(L, 0, 5);
+    lua_pushboolean(L, o->sync);
+    lua_setfield(L, -2, "sync");
+    if (o->map_size) {
+        lua_pushinteger(L, (lua_Integer)o->map_size);
+        lua_setfield(L, -2, "map_size");
+    }
+    lua_pushstring(L, o->region);
+    lua_setfield(L, -2, "region");
+    lua_pushstring(L, o->account);
+    lua_setfield(L, -2, "account");
+    lua_pushstring(L, o->limits == CD_LIMITS_NONE ? "none" : "aws");
+    lua_setfield(L, -2, "limits");
+    return 1;
+}
+
+/* store:path() -> the folder as given to open (also works on a closed handle) */
+static int store_path(lua_State *L)
+{
+    check_handle(L);
+    lua_getiuservalue(L, 1, 1);
+    return 1;
+}
+
+/* store:is_open() -> boolean */
+static int store_is_open(lua_State *L)
+{
+    lua_pushboolean(L, check_handle(L)->s != NULL);
+    return 1;
+}
+
+/* {------------------------------------------------------ open */
+
+/* Reads the option table at idx into o.  The strings stay valid while the table is on the
+ * stack; cd_open copies them. */
+static void read_options(lua_State *L, int idx, cd_options *o)
+{
+    cd_options_default(o);
+    if (lua_isnoneornil(L, idx))
+        return;
+    if (!lua_istable(L, idx))
+        raise_error(L, "ValidationException", "open: options must be a table, got %s",
+                    luaL_typename(L, idx));
+    lua_pushnil(L);
+    while (lua_next(L, idx)) {
+        if (lua_type(L, -2) != LUA_TSTRING)
+            raise_error(L, "ValidationException",
+                        "open: option names are strings (sync, map_size, region, account, "
+                        "limits), got a %s key", luaL_typename(L, -2));
+        const char *k = lua_tostring(L, -2);
+        int t = lua_type(L, -1);
+        if (strcmp(k, "sync") == 0) {
+            if (t != LUA_TBOOLEAN)
+                goto bad_type;
+            o->sync = lua_toboolean(L, -1);
+        } else if (strcmp(k, "map_size") == 0) {
+            if (!lua_isinteger(L, -1) || lua_tointeger(L, -1) <= 0)
+                raise_error(L, "ValidationException",
+                            "open: option 'map_size' must be a positive integer (bytes)");
+            o->map_size = (size_t)lua_tointeger(L, -1);
+        } else if (strcmp(k, "region") == 0 || strcmp(k, "account") == 0) {
+            if (t != LUA_TSTRING || lua_rawlen(L, -1) == 0)
+                raise_error(L, "ValidationException",
+                            "open: option '%s' must be a non-empty string", k);
+            if (k[0] == 'r')
+                o->region = lua_tostring(L, -1);
+            else
+                o->account = lua_tostring(L, -1);
+        } else if (strcmp(k, "limits") == 0) {
+            const char *v = t == LUA_TSTRING ? lua_tostring(L, -1) : "";
+            if (strcmp(v, "aws") == 0)
+                o->limits = CD_LIMITS_AWS;
+            else if (strcmp(v, "none") == 0)
+                o->limits = CD_LIMITS_NONE;
+            else
+                raise_error(L, "ValidationException",
+                            "open: option 'limits' must be \"aws\" or \"none\"");
+        } else {
+            raise_error(L, "ValidationException",
+                        "open: unknown option '%s' (known: sync, map_size, region, account, "
+                        "limits)", k);
+        }
+        lua_pop(L, 1);
+        continue;
+    bad_type:
+        raise_error(L, "ValidationException", "open: option '%s' must be a boolean, got %s", k,
+                    luaL_typename(L, -1));
+    }
+}
+
+/* Pushes the set of handles opened on folder key (creating it).  Weak keys: a handle that
+ * is collected leaves the set by itself. */
+static void push_handle_set(lua_State *L, const char *key)
+{
+    if (luaL_getsubtable(L, LUA_REGISTRYINDEX, OPEN_STORES) == 0) {
+        /* new: its string keys are folders, values sets; both strong (a few per process) */
+    }
+    if (lua_getfield(L, -1, key) != LUA_TTABLE) {
+        lua_pop(L, 1);
+        lua_newtable(L);
+        lua_createtable(L, 0, 1);
+        lua_pushliteral(L, "k");
+        lua_setfield(L, -2, "__mode");
+        lua_setmetatable(L, -2);
+        lua_pushvalue(L, -1);
+        lua_setfield(L, -3, key);
+    }
+    lua_remove(L, -2);
+}
+
+/* An open handle in the set on top of the stack, or NULL. */
+static cd_store *find_open(lua_State *L)
+{
+    lua_pushnil(L);
+    while (lua_next(L, -2)) {
+        lua_pop(L, 1);
+        lstore *o = (lstore *)luaL_testudata(L, -1, STORE_MT);
+        if (o && o->s) {
+            lua_pop(L, 1);
+            return o->s;
+        }
+    }
+    return NULL;
+}
+
+/* core.open(path[, options]) -> store handle.  Raises StoreError naming the folder when it
+ * cannot be opened or created, ValidationException for bad options. */
+static int l_open(lua_State *L)
+{
+    if (lua_type(L, 1) != LUA_TSTRING || lua_rawlen(L, 1) == 0)
+        raise_error(L, "ValidationException", "open needs a folder path (a string), got %s",
+                    lua_type(L, 1) == LUA_TSTRING ? "an empty string" : luaL_typename(L, 1));
+    const char *path = lua_tostring(L, 1);
+    cd_options o;
+    read_options(L, 2, &o);
+    lua_settop(L, 2);
+
+    /* The handle is made closed first (as liolib does), so a failure below leaves the
+     * collector a valid closed handle. */
+    lstore *h = (lstore *)lua_newuserdatauv(L, sizeof *h, 1);  /* 3 */
+    h->s = NULL;
+    h->a = NULL;
+    h->busy = 0;
+    luaL_setmetatable(L, STORE_MT);
+    lua_pushvalue(L, 1);
+    lua_setiuservalue(L, 3, 1);
+    if (!(h->a = cd_arena_new()))
+        raise_error(L, "StoreError", "out of memory opening store '%s'", path);
+
+    cd_error err;
+    cd_error_clear(&err);
+    char real[PATH_MAX];
+    if (realpath(path, real)) {            /* fails while the folder does not exist yet */
+        push_handle_set(L, real);          /* 4 */
+        cd_store *shared = find_open(L);
+        if (shared && cd_open_shared(shared, &o, &h->s, &err))
+            return raise_cd_error(L, &err);
+        if (!shared && cd_open(path, &o, &h->s, &err))
+            return raise_cd_error(L, &err);
+    } else {
+        int e = errno;
+        if (e != ENOENT)
+            raise_error(L, "StoreError", "cannot open store '%s': %s", path, strerror(e));
+        if (cd_open(path, &o, &h->s, &err))
+            return raise_cd_error(L, &err);
+        push_handle_set(L, realpath(path, real) ? real : path);  /* 4 */
+    }
+    lua_pushvalue(L, 3);
+    lua_pushboolean(L, 1);
+    lua_rawset(L, 4);
+    lua_settop(L, 3);
+    return 1;
+}
+
+/* }------------------------------------------------------ */
+
+/* }====================================================== */
+
+static const luaL_Reg store_meta[] = {
+    {"__gc", store_gc},
+    {"__close", store_close},
+    {"__tostring", store_tostring},
+    {NULL, NULL},
+};
+
+static const luaL_Reg store_methods[] = {
+    {"close", store_close},
+    {"call", store_call},
+    {"sync", store_sync},
+    {"stat", store_stat},
+    {"options", store_options},
+    {"path", store_path},
+    {"is_open", store_is_open},
+    {NULL, NULL},
+};
+
+static const luaL_Reg core_funcs[] = {
+    {"open", l_open},
+    {"new_error", l_new_error},
+    {"echo", l_echo},
+    {NULL, NULL},
+};
+
+int luaopen_clouddir_core(lua_State *L);
+
+int luaopen_clouddir_core(lua_State *L)
+{
+    luaL_newlib(L, core_funcs);
+
+    /* error values */
+    luaL_newmetatable(L, ERROR_MT);
+    lua_pushcfunction(L, error_tostring);
+    lua_setfield(L, -2, "__tostring");
+    lua_setfield(L, -2, "error_mt");
+
+    /* per-call arenas of re-entrant calls */
+    luaL_newmetatable(L, ARENA_MT);
+    lua_pushcfunction(L, arena_gc);
+    lua_setfield(L, -2, "__gc");
+    lua_pop(L, 1);
+
+    /* store handles: metamethods in the metatable, methods in a separate __index table.
+     * Loaded again in the same state (package.loaded cleared), the methods table is kept,
+     * so methods the Lua side added stay and existing handles keep working. */
+    luaL_newmetatable(L, STORE_MT);
+    luaL_setfuncs(L, store_meta, 0);
+    if (lua_getfield(L, -1, "__index") != LUA_TTABLE) {  /* first load in this state */
+        lua_pop(L, 1);
+        lua_newtable(L);
+    }
+    luaL_setfuncs(L, store_methods, 0);
+    lua_pushvalue(L, -1);
+    lua_setfield(L, -3, "__index");
+    lua_setfield(L, -3, "store_methods");
+    lua_setfield(L, -2, "store_mt");
+
+    lua_createtable(L, CD_OP__COUNT, 0);
+    for (int op = 0; op < CD_OP__COUNT; op++) {
+        lua_pushstring(L, cd_op_name(op));
+        lua_rawseti(L, -2, op + 1);
+    }
+    lua_setfield(L, -2, "operations");
+
+    lua_pushliteral(L, CLOUDDIR_VERSION);
+    lua_setfield(L, -2, "version");
+    lua_pushliteral(L, "clouddir.core " CLOUDDIR_VERSION);
+    lua_setfield(L, -2, "_VERSION");
+    lua_pushstring(L, cd_kv_version());
+    lua_setfield(L, -2, "lmdb_version");
+    return 1;
+}
