@@ -27,6 +27,9 @@ typedef struct cd_attrdef {
     bool is_reference;
     const char *target_facet;   /* the slot: the definition's facet and attribute name */
     const char *target_attr;    /* (for a definition: its own facet and name) */
+    uint32_t target_sid;        /* the slot's schema number: the facet's own sid, except for
+                                   policy_type / policy_document of a POLICY facet, whose slot
+                                   is the base schema's POLICY facet (CD_BASE_SCHEMA_SID) */
     cd_attr_type type;
     bool immutable;
     const cd_value *default_value;  /* TypedAttributeValue map, or NULL */
@@ -79,5 +82,9 @@ const cd_attrdef *cd_facet_attr(const cd_facet *f, const char *name);
 /* Implemented by the object layer (object.c): creates the root node of a new directory and
  * returns its internal number.  Called by CreateDirectory inside its transaction. */
 int cd_object_create_root(cd_ctx *c, cd_directory *d, uint64_t *root);
+/* Also object.c: the ObjectIdentifier (46 characters, NUL-terminated, in the arena) of
+ * object `oid` of directory d — e.g. the root's, for CreateDirectory's response.
+ * ResourceNotFoundException when d has no such object. */
+int cd_object_identifier(cd_ctx *c, const cd_directory *d, uint64_t oid, const char **id);
 
 #endif

@@ -1,6 +1,760 @@
-/* facet.c — placeholder: the operations of this concept are being written. */
-#include "engine.h"
+/* facet.c — facets and typed-link facets of a schema: create (with every validation of the
+ * definition), get, list, delete.  Storage is in schema_model.c.
+ *
+ * Where: facets and typed-link facets are created in development and applied schemas
+ * (applied: only new ones), deleted in development schemas only, and read in development,
+ * published, applied and base schemas.  The wrong kind of schema is InvalidArnException. */
+#include <stdlib.h>
+#include <string.h>
+#include <ctype.h>
+#include "schema_model.h"
+#include "keys.h"
+
+/* Service limits (limits = "aws"). */
+#define MAX_ATTRIBUTES 1000
+#define MAX_REQUIRED 30
+#define MAX_DEFAULTS 10
+#define MAX_RULES 5
+#define MAX_FACETS 30
+
+#define READ_KINDS \
+    (CD_ARN_DEVELOPMENT | CD_ARN_PUBLISHED | CD_ARN_APPLIED | CD_ARN_BASE | CD_ARN_MANAGED)
+#define CREATE_KINDS (CD_ARN_DEVELOPMENT | CD_ARN_APPLIED)
+#define DELETE_KINDS CD_ARN_DEVELOPMENT
+
+/* ================================================================ enums */
+
+static int attr_type_from(const char *s, cd_attr_type *t)
+{
+    static const char *const names[] = {"STRING", "BINARY", "BOOLEAN", "NUMBER", "DATETIME",
+                                        "VARIANT"};
+    for (int i = 0; s && i < 6; i++)
+        if (strcmp(s, names[i]) == 0) {
+            *t = (cd_attr_type)i;
+            return 0;
+        }
+    return -1;
+}
+
+static cd_object_type object_type_from(const char *s)
+{
+    static const char *const names[] = {"NODE", "LEAF_NODE", "POLICY", "INDEX"};
+    for (int i = 0; s && i < 4; i++)
+        if (strcmp(s, names[i]) == 0)
+            return (cd_object_type)i;
+    return CD_OT_NONE;
+}
+
+/* The TypedAttributeValue member that carries a value of type t. */
+static const char *value_member(cd_attr_type t)
+{
+    switch (t) {
+    case CD_ATTR_STRING: return "StringValue";
+    case CD_ATTR_BINARY: return "BinaryValue";
+    case CD_ATTR_BOOLEAN: return "BooleanValue";
+    case CD_ATTR_NUMBER: return "NumberValue";
+    case CD_ATTR_DATETIME: return "DatetimeValue";
+    default: return NULL;
+    }
+}
+
+/* ================================================================ numbers */
+
+/* A decimal number as NumberValue and NUMBER_COMPARISON bounds spell it:
+ * [+-] digits [. digits] [e [+-] digits] (at least one digit before or after the point). */
+static bool parse_number(const char *s, double *out)
+{
+    const char *p = s;
+    if (*p == '+' || *p == '-')
+        p++;
+    size_t digits = 0;
+    while (isdigit((unsigned char)*p))
+        p++, digits++;
+    if (*p == '.') {
+        p++;
+        while (isdigit((unsigned char)*p))
+            p++, digits++;
+    }
+    if (!digits)
+        return false;
+    if (*p == 'e' || *p == 'E') {
+        p++;
+        if (*p == '+' || *p == '-')
+            p++;
+        if (!isdigit((unsigned char)*p))
+            return false;
+        while (isdigit((unsigned char)*p))
+            p++;
+    }
+    if (*p)
+        return false;
+    *out = strtod(s, NULL);
+    return true;
+}
+
+/* A length bound: a non-negative integer. */
+static bool parse_length(const char *s, double *out)
+{
+    if (!*s)
+        return false;
+    for (const char *p = s; *p; p++)
+        if (!isdigit((unsigned char)*p))
+            return false;
+    *out = strtod(s, NULL);
+    return true;
+}
+
+/* ================================================================ validation */
+
+/* What is being defined, for messages: "facet 'Person'" / "typed link facet 'friend'". */
+typedef struct defining {
+    const char *what;
+    const char *name;
+} defining;
+
+static int check_rules(cd_ctx *c, const defining *df, const char *attr, cd_attr_type type,
+                       const cd_value *rules)
+{
+    size_t n = cd_len(rules);
+    if (cd_aws_limits(c) && n > MAX_RULES)
+        return cd_fail(c->err, CD_E_LimitExceededException,
+                       "attribute '%s' of %s '%s' has %zu rules; at most %d rules per attribute",
+                       attr, df->what, df->name, n, MAX_RULES);
+    for (size_t i = 0; i < n; i++) {
+        const cd_mapent *e = &rules->u.map.ents[i];
+        const char *rt = cd_get_str(e->val, "Type", NULL);
+        const cd_value *params = cd_get(e->val, "Parameters");
+        if (!rt)
+            return cd_fail(c->err, CD_E_InvalidRuleException,
+                           "rule '%s' of attribute '%s' has no Type (STRING_LENGTH, "
+                           "BINARY_LENGTH, NUMBER_COMPARISON or STRING_FROM_SET)",
+                           e->key, attr);
+        cd_attr_type fits;
+        bool bounds = true;
+        if (strcmp(rt, "STRING_LENGTH") == 0)
+            fits = CD_ATTR_STRING;
+        else if (strcmp(rt, "BINARY_LENGTH") == 0)
+            fits = CD_ATTR_BINARY;
+        else if (strcmp(rt, "NUMBER_COMPARISON") == 0)
+            fits = CD_ATTR_NUMBER;
+        else if (strcmp(rt, "STRING_FROM_SET") == 0)
+            fits = CD_ATTR_STRING, bounds = false;
+        else
+            return cd_fail(c->err, CD_E_InvalidRuleException, "rule '%s' has unknown Type '%s'",
+                           e->key, rt);
+        if (type != fits)
+            return cd_fail(c->err, CD_E_InvalidRuleException,
+                           "rule '%s' (%s) of attribute '%s' applies to %s attributes, but '%s' "
+                           "is %s",
+                           e->key, rt, attr, cd_attr_type_name(fits), attr,
+                           cd_attr_type_name(type));
+        size_t np = cd_len(params);
+        if (!bounds) {
+            if (np != 1 || strcmp(params->u.map.ents[0].key, "allowedValues") != 0)
+                return cd_fail(c->err, CD_E_InvalidRuleException,
+                               "rule '%s' (STRING_FROM_SET) takes exactly one parameter, "
+                               "'allowedValues' (a comma-separated list)",
+                               e->key);
+            continue;
+        }
+        double lo = 0, hi = 0;
+        bool has_lo = false, has_hi = false;
+        for (size_t j = 0; j < np; j++) {
+            const cd_mapent *pe = &params->u.map.ents[j];
+            const char *val = cd_is(pe->val, CDV_STRING) ? pe->val->u.s.p : "";
+            bool is_min = strcmp(pe->key, "min") == 0, is_max = strcmp(pe->key, "max") == 0;
+            if (!is_min && !is_max)
+                return cd_fail(c->err, CD_E_InvalidRuleException,
+                               "rule '%s' (%s) has parameter '%s'; its parameters are 'min' "
+                               "and 'max'",
+                               e->key, rt, pe->key);
+            double x;
+            bool ok = fits == CD_ATTR_NUMBER ? parse_number(val, &x) : parse_length(val, &x);
+            if (!ok)
+                return cd_fail(c->err, CD_E_InvalidRuleException,
+                               "parameter '%s' of rule '%s' (%s) is '%s', which is not %s",
+                               pe->key, e->key, rt, val,
+                               fits == CD_ATTR_NUMBER ? "a number" : "a non-negative integer");
+            if (is_min)
+                lo = x, has_lo = true;
+            else
+                hi = x, has_hi = true;
+        }
+        if (!has_lo && !has_hi)
+            return cd_fail(c->err, CD_E_InvalidRuleException,
+                           "rule '%s' (%s) needs a 'min' or 'max' parameter (or both)", e->key,
+                           rt);
+        if (has_lo && has_hi && lo > hi)
+            return cd_fail(c->err, CD_E_InvalidRuleException,
+                           "rule '%s' (%s) has min greater than max", e->key, rt);
+    }
+    return 0;
+}
+
+static int check_default(cd_ctx *c, const defining *df, const char *attr, cd_attr_type type,
+                         const cd_value *dv)
+{
+    if (cd_len(dv) != 1)
+        return cd_fail(c->err, CD_E_FacetValidationException,
+                       "the DefaultValue of attribute '%s' must set exactly one member",
+                       attr);
+    const char *given = dv->u.map.ents[0].key, *want = value_member(type);
+    if (want && strcmp(given, want) != 0)
+        return cd_fail(c->err, CD_E_FacetValidationException,
+                       "attribute '%s' of %s '%s' is %s, so its DefaultValue must be a %s, not "
+                       "a %s",
+                       attr, df->what, df->name, cd_attr_type_name(type), want, given);
+    const cd_value *num = cd_get(dv, "NumberValue");
+    double x;
+    if (num && (!cd_is(num, CDV_STRING) || !parse_number(num->u.s.p, &x)))
+        return cd_fail(c->err, CD_E_FacetValidationException,
+                       "the DefaultValue of attribute '%s' is not a number", attr);
+    return 0;
+}
+
+/* Reads the definition part common to facet and typed-link attributes. */
+static int read_definition(cd_ctx *c, const defining *df, const char *attr,
+                           const cd_value *def, cd_attrdef *a)
+{
+    if (attr_type_from(cd_get_str(def, "Type", NULL), &a->type))
+        return cd_fail(c->err, CD_E_FacetValidationException,
+                       "attribute '%s' has no valid Type", attr);
+    a->immutable = cd_get_bool(def, "IsImmutable", false);
+    a->default_value = cd_get(def, "DefaultValue");
+    a->rules = cd_get(def, "Rules");
+    if (a->rules && !cd_is(a->rules, CDV_MAP))
+        a->rules = NULL;
+    if (a->rules && cd_len(a->rules) == 0)
+        a->rules = NULL;   /* an empty map is the same as none */
+    int rc;
+    if (a->default_value && (rc = check_default(c, df, attr, a->type, a->default_value)))
+        return rc;
+    if (a->rules && (rc = check_rules(c, df, attr, a->type, a->rules)))
+        return rc;
+    return 0;
+}
+
+static int cmp_attr(const void *x, const void *y)
+{
+    return strcmp(((const cd_attrdef *)x)->name, ((const cd_attrdef *)y)->name);
+}
+
+/* Sorts attributes by name and checks names are unique and the per-facet limits. */
+static int sort_and_count(cd_ctx *c, const defining *df, cd_attrdef *attrs, size_t n)
+{
+    qsort(attrs, n, sizeof *attrs, cmp_attr);
+    size_t required = 0, defaults = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (i && strcmp(attrs[i - 1].name, attrs[i].name) == 0)
+            return cd_fail(c->err, CD_E_FacetValidationException,
+                           "%s '%s' declares attribute '%s' twice", df->what, df->name,
+                           attrs[i].name);
+        required += attrs[i].required;
+        defaults += attrs[i].default_value != NULL;
+    }
+    if (!cd_aws_limits(c))
+        return 0;
+    if (n > MAX_ATTRIBUTES)
+        return cd_fail(c->err, CD_E_LimitExceededException,
+                       "%s '%s' has %zu attributes; at most %d per facet", df->what, df->name,
+                       n, MAX_ATTRIBUTES);
+    if (required > MAX_REQUIRED)
+        return cd_fail(c->err, CD_E_LimitExceededException,
+                       "%s '%s' has %zu REQUIRED_ALWAYS attributes; at most %d per facet",
+                       df->what, df->name, required, MAX_REQUIRED);
+    if (defaults > MAX_DEFAULTS)
+        return cd_fail(c->err, CD_E_LimitExceededException,
+                       "%s '%s' has %zu attributes with a DefaultValue; at most %d per facet",
+                       df->what, df->name, defaults, MAX_DEFAULTS);
+    return 0;
+}
+
+/* Checks every reference of the new facet f points at a definition of the same schema. */
+static int check_references(cd_ctx *c, const cd_schema *s, const cd_facet *f)
+{
+    for (size_t i = 0; i < f->nattrs; i++) {
+        const cd_attrdef *a = &f->attrs[i];
+        if (!a->is_reference)
+            continue;
+        const cd_facet *tf = NULL;
+        if (strcmp(a->target_facet, f->name) == 0) {
+            tf = f;
+        } else {
+            cd_facet *loaded;
+            bool exists;
+            int rc = cd_facet_exists(c, s->sid, a->target_facet, &exists);
+            if (rc)
+                return rc;
+            if (!exists)
+                return cd_fail(c->err, CD_E_FacetValidationException,
+                               "attribute '%s' refers to facet '%s', which schema '%s' does not "
+                               "have",
+                               a->name, a->target_facet, s->arn);
+            if ((rc = cd_facet_read(c, s, a->target_facet, &loaded)))
+                return rc;
+            tf = loaded;
+        }
+        const cd_attrdef *t = cd_facet_attr(tf, a->target_attr);
+        if (!t)
+            return cd_fail(c->err, CD_E_FacetValidationException,
+                           "attribute '%s' refers to %s.%s, but facet '%s' has no attribute "
+                           "'%s'",
+                           a->name, a->target_facet, a->target_attr, a->target_facet,
+                           a->target_attr);
+        if (t->is_reference)
+            return cd_fail(c->err, CD_E_FacetValidationException,
+                           "attribute '%s' refers to %s.%s, which is itself a reference; a "
+                           "reference must target an attribute definition",
+                           a->name, a->target_facet, a->target_attr);
+    }
+    return 0;
+}
+
+/* Opens the schema a create operation writes to: development or applied. */
+static int open_for_create(cd_ctx *c, const cd_value *req, cd_schema *s)
+{
+    return cd_schema_open(c, req, "SchemaArn", CREATE_KINDS, s);
+}
+
+/* ================================================================ CreateFacet */
+
+static int create_facet(cd_ctx *c, const cd_value *req, cd_value **resp)
+{
+    cd_schema s;
+    int rc = open_for_create(c, req, &s);
+    if (rc)
+        return rc;
+    const char *name = cd_get_str(req, "Name", NULL);
+    defining df = {"facet", name};
+    bool exists;
+    if ((rc = cd_facet_exists(c, s.sid, name, &exists)))
+        return rc;
+    if (exists)
+        return cd_fail(c->err, CD_E_FacetAlreadyExistsException,
+                       "schema '%s' already has a facet named '%s'", s.arn, name);
+    if (cd_aws_limits(c)) {
+        unsigned char k[5];
+        size_t n;
+        k[0] = CDK_FACET;
+        cd_put_u32be(k + 1, s.sid);
+        if ((rc = cd_count_prefix(c, k, 5, MAX_FACETS, &n)))
+            return rc;
+        if (n >= MAX_FACETS)
+            return cd_fail(c->err, CD_E_LimitExceededException,
+                           "schema '%s' already has %d facets, the most a schema may have",
+                           s.arn, MAX_FACETS);
+    }
+
+    const char *style = cd_get_str(req, "FacetStyle", NULL);
+    const char *ot = cd_get_str(req, "ObjectType", NULL);
+    cd_facet f = {.sid = s.sid, .schema_arn = s.arn, .name = name,
+                  .object_type = object_type_from(ot),
+                  .dynamic = style && strcmp(style, "DYNAMIC") == 0};
+    if (ot && f.object_type == CD_OT_NONE)
+        return cd_fail(c->err, CD_E_ValidationException, "ObjectType '%s' is not valid", ot);
+    if (!f.dynamic && f.object_type == CD_OT_NONE)
+        return cd_fail(c->err, CD_E_FacetValidationException,
+                       "static facet '%s' needs an ObjectType (NODE, LEAF_NODE, POLICY or "
+                       "INDEX); only a DYNAMIC facet may leave it out",
+                       name);
+    if (f.dynamic && f.object_type == CD_OT_INDEX)
+        return cd_fail(c->err, CD_E_FacetValidationException,
+                       "dynamic facet '%s' cannot have ObjectType INDEX (NODE, LEAF_NODE or "
+                       "POLICY, or none)",
+                       name);
+
+    const cd_value *list = cd_get(req, "Attributes");
+    f.nattrs = cd_len(list);
+    f.attrs = cd_arena_alloc(c->a, (f.nattrs ? f.nattrs : 1) * sizeof *f.attrs);
+    if (!f.attrs)
+        return cd_oom(c);
+    for (size_t i = 0; i < f.nattrs; i++) {
+        const cd_value *fa = list->u.list.items[i];
+        cd_attrdef *a = &f.attrs[i];
+        memset(a, 0, sizeof *a);
+        a->name = cd_get_str(fa, "Name", NULL);
+        if (!a->name)
+            return cd_fail(c->err, CD_E_ValidationException, "Attributes[%zu].Name is required",
+                           i);
+        const char *rb = cd_get_str(fa, "RequiredBehavior", NULL);
+        a->required = rb && strcmp(rb, "REQUIRED_ALWAYS") == 0;
+        a->target_sid = s.sid;
+        const cd_value *def = cd_get(fa, "AttributeDefinition");
+        const cd_value *ref = cd_get(fa, "AttributeReference");
+        if (!def == !ref)
+            return cd_fail(c->err, CD_E_FacetValidationException,
+                           "attribute '%s' must have exactly one of AttributeDefinition and "
+                           "AttributeReference",
+                           a->name);
+        if (ref) {
+            a->is_reference = true;
+            a->target_facet = cd_get_str(ref, "TargetFacetName", NULL);
+            a->target_attr = cd_get_str(ref, "TargetAttributeName", NULL);
+            if (!a->target_facet || !a->target_attr)
+                return cd_fail(c->err, CD_E_ValidationException,
+                               "the AttributeReference of attribute '%s' needs TargetFacetName "
+                               "and TargetAttributeName",
+                               a->name);
+        } else {
+            a->target_facet = name;
+            a->target_attr = a->name;
+            if ((rc = read_definition(c, &df, a->name, def, a)))
+                return rc;
+        }
+    }
+    if ((rc = sort_and_count(c, &df, f.attrs, f.nattrs)) || (rc = check_references(c, &s, &f)) ||
+        (rc = cd_facet_write(c, s.sid, &f)))
+        return rc;
+    return (*resp = cd_map(c->a)) ? 0 : cd_oom(c);
+}
+
+/* ================================================================ reads */
+
+static int get_facet(cd_ctx *c, const cd_value *req, cd_value **resp)
+{
+    cd_schema s;
+    cd_facet *f;
+    int rc = cd_schema_open(c, req, "SchemaArn", READ_KINDS, &s);
+    if (rc || (rc = cd_facet_read(c, &s, cd_get_str(req, "Name", NULL), &f)))
+        return rc;
+    cd_value *r = cd_map(c->a), *facet = cd_map(c->a);
+    const char *ot = cd_object_type_name(f->object_type);
+    if (!r || !facet || !cd_map_set(c->a, facet, "Name", cd_strz(c->a, f->name)) ||
+        (ot && !cd_map_set(c->a, facet, "ObjectType", cd_strz(c->a, ot))) ||
+        !cd_map_set(c->a, facet, "FacetStyle", cd_strz(c->a, f->dynamic ? "DYNAMIC" : "STATIC")) ||
+        !cd_map_set(c->a, r, "Facet", facet))
+        return cd_oom(c);
+    *resp = r;
+    return 0;
+}
+
+typedef struct name_list { cd_value *names; } name_list;
+
+static int name_item(cd_ctx *c, cd_slice key, cd_slice val, bool dry, void *ud, cd_slice *resume)
+{
+    (void)val;
+    (void)resume;
+    if (dry)
+        return 1;
+    name_list *l = ud;
+    cd_value *v = cd_str(c->a, key.p, key.n);
+    return v && cd_list_push(c->a, l->names, v) ? 1 : cd_oom(c);
+}
+
+static int names_reply(cd_ctx *c, cd_value *names, const char *token, cd_value **resp)
+{
+    cd_value *r = cd_map(c->a);
+    if (!r || !cd_map_set(c->a, r, "FacetNames", names))
+        return cd_oom(c);
+    int rc = cd_set_token(c, r, token);
+    if (rc)
+        return rc;
+    *resp = r;
+    return 0;
+}
+
+/* Lists the names under prefix (F or L) of schema s. */
+static int list_names(cd_ctx *c, const cd_value *req, unsigned char prefix, cd_value **resp)
+{
+    cd_schema s;
+    int rc = cd_schema_open(c, req, "SchemaArn", READ_KINDS, &s);
+    if (rc)
+        return rc;
+    name_list l = {cd_list(c->a)};
+    if (!l.names)
+        return cd_oom(c);
+    unsigned char k[5];
+    k[0] = prefix;
+    cd_put_u32be(k + 1, s.sid);
+    const char *token = NULL;
+    if (s.kind != CD_SCHEMA_BASE) {
+        rc = cd_page_scan(c, req, k, 5, k, 5, 0, name_item, &l, &token);
+    } else if (prefix == CDK_FACET) {
+        size_t n = 0, from, to;
+        while (cd_base_facet_names[n])
+            n++;
+        rc = cd_page_array(c, req, k, 5, cd_base_facet_names, n, true, 0, &from, &to, &token);
+        for (size_t i = from; rc == 0 && i < to; i++) {
+            cd_value *v = cd_strz(c->a, cd_base_facet_names[i]);
+            if (!v || !cd_list_push(c->a, l.names, v))
+                rc = cd_oom(c);
+        }
+    }
+    return rc ? rc : names_reply(c, l.names, token, resp);
+}
+
+static int list_facet_names(cd_ctx *c, const cd_value *req, cd_value **resp)
+{
+    return list_names(c, req, CDK_FACET, resp);
+}
+
+static int list_link_facet_names(cd_ctx *c, const cd_value *req, cd_value **resp)
+{
+    return list_names(c, req, CDK_LINK_FACET, resp);
+}
+
+/* The AttributeDefinition members of a definition (shared by both kinds of attribute). */
+static bool put_definition(cd_arena *a, cd_value *m, const cd_attrdef *d)
+{
+    cd_value *rules = d->rules ? cd_value_copy(a, d->rules) : cd_map(a);
+    return cd_map_set(a, m, "Type", cd_strz(a, cd_attr_type_name(d->type))) &&
+           (!d->default_value ||
+            cd_map_set(a, m, "DefaultValue", cd_value_copy(a, d->default_value))) &&
+           cd_map_set(a, m, "IsImmutable", cd_bool(a, d->immutable)) && rules &&
+           cd_map_set(a, m, "Rules", rules);
+}
+
+static const char *required_name(const cd_attrdef *d)
+{
+    return d->required ? "REQUIRED_ALWAYS" : "NOT_REQUIRED";
+}
+
+static cd_value *facet_attribute(cd_arena *a, const cd_attrdef *d)
+{
+    cd_value *m = cd_map(a), *inner = cd_map(a);
+    if (!m || !inner || !cd_map_set(a, m, "Name", cd_strz(a, d->name)))
+        return NULL;
+    if (d->is_reference) {
+        if (!cd_map_set(a, inner, "TargetFacetName", cd_strz(a, d->target_facet)) ||
+            !cd_map_set(a, inner, "TargetAttributeName", cd_strz(a, d->target_attr)) ||
+            !cd_map_set(a, m, "AttributeReference", inner))
+            return NULL;
+    } else if (!put_definition(a, inner, d) || !cd_map_set(a, m, "AttributeDefinition", inner)) {
+        return NULL;
+    }
+    return cd_map_set(a, m, "RequiredBehavior", cd_strz(a, required_name(d))) ? m : NULL;
+}
+
+static cd_value *link_attribute(cd_arena *a, const cd_attrdef *d)
+{
+    cd_value *m = cd_map(a);
+    if (!m || !cd_map_set(a, m, "Name", cd_strz(a, d->name)) || !put_definition(a, m, d) ||
+        !cd_map_set(a, m, "RequiredBehavior", cd_strz(a, required_name(d))))
+        return NULL;
+    return m;
+}
+
+/* Pages over sorted attributes; scope = schema number + owner name. */
+static int attrs_reply(cd_ctx *c, const cd_value *req, uint32_t sid, const char *owner,
+                       const cd_attrdef *attrs, size_t n, cd_value *(*shape)(cd_arena *,
+                                                                             const cd_attrdef *),
+                       cd_value **resp)
+{
+    const char **names = cd_arena_alloc(c->a, (n ? n : 1) * sizeof *names);
+    size_t on = strlen(owner), sn = 4 + on;
+    unsigned char *scope = cd_arena_alloc(c->a, sn);
+    if (!names || !scope)
+        return cd_oom(c);
+    cd_put_u32be(scope, sid);
+    memcpy(scope + 4, owner, on);
+    for (size_t i = 0; i < n; i++)
+        names[i] = attrs[i].name;
+    size_t from, to;
+    const char *token;
+    int rc = cd_page_array(c, req, scope, sn, names, n, true, 0, &from, &to, &token);
+    if (rc)
+        return rc;
+    cd_value *r = cd_map(c->a), *list = cd_list(c->a);
+    if (!r || !list)
+        return cd_oom(c);
+    for (size_t i = from; i < to; i++)
+        if (!cd_list_push(c->a, list, shape(c->a, &attrs[i])))
+            return cd_oom(c);
+    if (!cd_map_set(c->a, r, "Attributes", list) || (rc = cd_set_token(c, r, token)))
+        return rc ? rc : cd_oom(c);
+    *resp = r;
+    return 0;
+}
+
+static int list_facet_attributes(cd_ctx *c, const cd_value *req, cd_value **resp)
+{
+    cd_schema s;
+    cd_facet *f;
+    int rc = cd_schema_open(c, req, "SchemaArn", READ_KINDS, &s);
+    if (rc || (rc = cd_facet_read(c, &s, cd_get_str(req, "Name", NULL), &f)))
+        return rc;
+    return attrs_reply(c, req, s.sid, f->name, f->attrs, f->nattrs, facet_attribute, resp);
+}
+
+/* ================================================================ DeleteFacet */
+
+static int delete_facet(cd_ctx *c, const cd_value *req, cd_value **resp)
+{
+    cd_schema s;
+    cd_facet *f;
+    int rc = cd_schema_open(c, req, "SchemaArn", DELETE_KINDS, &s);
+    if (rc || (rc = cd_facet_read(c, &s, cd_get_str(req, "Name", NULL), &f)))
+        return rc;
+    /* Another facet whose reference targets this one keeps it alive. */
+    unsigned char k[CD_FACET_KEY_MAX];
+    size_t kn = cd_key_facet(k, s.sid, "");
+    cd_cursor *cur;
+    if ((rc = cd_kv_cursor(c->txn, &cur, c->err)))
+        return rc;
+    cd_slice key, val;
+    const char *user = NULL, *via = NULL;
+    rc = cd_cursor_seek(cur, (cd_slice){k, kn}, &key, &val, c->err);
+    while (rc == 0 && !user && key.n >= kn && memcmp(key.p, k, kn) == 0) {
+        const char *other = cd_arena_strndup(c->a, (const char *)key.p + kn, key.n - kn);
+        cd_facet *of;
+        if (!other) {
+            rc = cd_oom(c);
+            break;
+        }
+        if (strcmp(other, f->name) != 0) {
+            if ((rc = cd_facet_read(c, &s, other, &of)))
+                break;
+            for (size_t i = 0; i < of->nattrs && !user; i++)
+                if (of->attrs[i].is_reference && strcmp(of->attrs[i].target_facet, f->name) == 0)
+                    user = other, via = of->attrs[i].name;
+        }
+        rc = cd_cursor_next(cur, &key, &val, c->err);
+    }
+    cd_cursor_close(cur);
+    if (rc && rc != CD_KV_NOTFOUND)
+        return rc;
+    if (user)
+        return cd_fail(c->err, CD_E_FacetInUseException,
+                       "facet '%s' cannot be deleted: attribute '%s' of facet '%s' refers to "
+                       "it; delete or change that facet first",
+                       f->name, via, user);
+    if ((rc = cd_facet_delete(c, s.sid, f->name)))
+        return rc;
+    return (*resp = cd_map(c->a)) ? 0 : cd_oom(c);
+}
+
+/* ================================================================ typed-link facets */
+
+static int create_link_facet(cd_ctx *c, const cd_value *req, cd_value **resp)
+{
+    cd_schema s;
+    int rc = open_for_create(c, req, &s);
+    if (rc)
+        return rc;
+    const cd_value *facet = cd_get(req, "Facet");
+    const char *name = cd_get_str(facet, "Name", NULL);
+    if (!name)
+        return cd_fail(c->err, CD_E_ValidationException, "Facet.Name is required");
+    if (strlen(name) > CD_LINK_NAME_MAX)
+        return cd_fail(c->err, CD_E_ValidationException,
+                       "Facet.Name is longer than the %d bytes clouddir allows for typed link "
+                       "facet names",
+                       CD_LINK_NAME_MAX);
+    defining df = {"typed link facet", name};
+    bool exists;
+    if ((rc = cd_link_facet_exists(c, s.sid, name, &exists)))
+        return rc;
+    if (exists)
+        return cd_fail(c->err, CD_E_FacetAlreadyExistsException,
+                       "schema '%s' already has a typed link facet named '%s'", s.arn, name);
+
+    const cd_value *list = cd_get(facet, "Attributes");
+    cd_link_facet f = {.sid = s.sid, .schema_arn = s.arn, .name = name, .nattrs = cd_len(list)};
+    f.attrs = cd_arena_alloc(c->a, (f.nattrs ? f.nattrs : 1) * sizeof *f.attrs);
+    if (!f.attrs)
+        return cd_oom(c);
+    for (size_t i = 0; i < f.nattrs; i++) {
+        const cd_value *ta = list->u.list.items[i];
+        cd_attrdef *a = &f.attrs[i];
+        memset(a, 0, sizeof *a);
+        a->name = cd_get_str(ta, "Name", NULL);
+        if (!a->name)
+            return cd_fail(c->err, CD_E_ValidationException,
+                           "Facet.Attributes[%zu].Name is required", i);
+        const char *rb = cd_get_str(ta, "RequiredBehavior", NULL);
+        a->required = rb && strcmp(rb, "REQUIRED_ALWAYS") == 0;
+        a->target_facet = name;
+        a->target_attr = a->name;
+        a->target_sid = s.sid;
+        if ((rc = read_definition(c, &df, a->name, ta, a)))
+            return rc;
+    }
+    if ((rc = sort_and_count(c, &df, f.attrs, f.nattrs)))
+        return rc;
+
+    const cd_value *order = cd_get(facet, "IdentityAttributeOrder");
+    f.nidentity = cd_len(order);
+    f.identity = cd_arena_alloc(c->a, (f.nidentity ? f.nidentity : 1) * sizeof *f.identity);
+    if (!f.identity)
+        return cd_oom(c);
+    for (size_t i = 0; i < f.nidentity; i++) {
+        const cd_value *v = order->u.list.items[i];
+        const char *an = cd_is(v, CDV_STRING) ? v->u.s.p : "";
+        const cd_attrdef *a = NULL;
+        for (size_t j = 0; j < f.nattrs && !a; j++)
+            if (strcmp(f.attrs[j].name, an) == 0)
+                a = &f.attrs[j];
+        if (!a)
+            return cd_fail(c->err, CD_E_FacetValidationException,
+                           "IdentityAttributeOrder names '%s', which is not an attribute of "
+                           "typed link facet '%s'",
+                           an, name);
+        if (!a->required)
+            return cd_fail(c->err, CD_E_FacetValidationException,
+                           "identity attribute '%s' of typed link facet '%s' must be "
+                           "REQUIRED_ALWAYS",
+                           an, name);
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(f.identity[j], an) == 0)
+                return cd_fail(c->err, CD_E_FacetValidationException,
+                               "IdentityAttributeOrder names '%s' twice", an);
+        f.identity[i] = an;
+    }
+    if ((rc = cd_link_facet_write(c, s.sid, &f)))
+        return rc;
+    return (*resp = cd_map(c->a)) ? 0 : cd_oom(c);
+}
+
+static int get_link_facet_information(cd_ctx *c, const cd_value *req, cd_value **resp)
+{
+    cd_schema s;
+    cd_link_facet *f;
+    int rc = cd_schema_open(c, req, "SchemaArn", READ_KINDS, &s);
+    if (rc || (rc = cd_link_facet_read(c, &s, cd_get_str(req, "Name", NULL), &f)))
+        return rc;
+    cd_value *r = cd_map(c->a), *order = cd_list(c->a);
+    if (!r || !order)
+        return cd_oom(c);
+    for (size_t i = 0; i < f->nidentity; i++)
+        if (!cd_list_push(c->a, order, cd_strz(c->a, f->identity[i])))
+            return cd_oom(c);
+    if (!cd_map_set(c->a, r, "IdentityAttributeOrder", order))
+        return cd_oom(c);
+    *resp = r;
+    return 0;
+}
+
+static int list_link_facet_attributes(cd_ctx *c, const cd_value *req, cd_value **resp)
+{
+    cd_schema s;
+    cd_link_facet *f;
+    int rc = cd_schema_open(c, req, "SchemaArn", READ_KINDS, &s);
+    if (rc || (rc = cd_link_facet_read(c, &s, cd_get_str(req, "Name", NULL), &f)))
+        return rc;
+    return attrs_reply(c, req, s.sid, f->name, f->attrs, f->nattrs, link_attribute, resp);
+}
+
+static int delete_link_facet(cd_ctx *c, const cd_value *req, cd_value **resp)
+{
+    cd_schema s;
+    cd_link_facet *f;
+    int rc = cd_schema_open(c, req, "SchemaArn", DELETE_KINDS, &s);
+    if (rc || (rc = cd_link_facet_read(c, &s, cd_get_str(req, "Name", NULL), &f)) ||
+        (rc = cd_link_facet_delete(c, s.sid, f->name)))
+        return rc;
+    return (*resp = cd_map(c->a)) ? 0 : cd_oom(c);
+}
 
 const cd_handler_entry cd_facet_handlers[] = {
+    {CD_OP_CreateFacet, create_facet},
+    {CD_OP_GetFacet, get_facet},
+    {CD_OP_ListFacetNames, list_facet_names},
+    {CD_OP_ListFacetAttributes, list_facet_attributes},
+    {CD_OP_DeleteFacet, delete_facet},
+    {CD_OP_CreateTypedLinkFacet, create_link_facet},
+    {CD_OP_GetTypedLinkFacetInformation, get_link_facet_information},
+    {CD_OP_ListTypedLinkFacetNames, list_link_facet_names},
+    {CD_OP_ListTypedLinkFacetAttributes, list_link_facet_attributes},
+    {CD_OP_DeleteTypedLinkFacet, delete_link_facet},
     {-1, NULL},
 };
