@@ -1,6 +1,620 @@
-/* hierarchy.c — placeholder: the operations of this concept are being written. */
-#include "engine.h"
+/* hierarchy.c — child links: AttachObject, DetachObject, ListObjectChildren,
+ * ListObjectParents, ListObjectParentPaths, and the attachment rules of hierarchy.h.
+ *
+ * Keys (object.h):  C | parent | name -> child oid | child tag | child type
+ *                   P | child | parent | name -> parent tag
+ * Listings are cursor scans over one of these ranges; a page token carries the key suffix
+ * of the first entry not returned, bound to the object listed, so a page resumes at the
+ * right place even when links were added or removed in between. */
+#include <string.h>
+#include "hierarchy.h"
+#include "selector.h"
+#include "keys.h"
+#include "token.h"
+
+#define AWS_PATH_DEPTH CD_AWS_PATH_DEPTH
+#define WALK_LIMIT 1000000   /* more links than any directory can hold: a damaged store */
+
+static int damaged(cd_ctx *c, const char *what)
+{
+    return cd_fail(c->err, CD_E_InternalServiceException, "the store is damaged: %s", what);
+}
+
+/* The first parent link of oid: *found false when it has none. */
+static int first_parent(cd_ctx *c, cd_cursor *cur, uint64_t oid, bool *found, uint64_t *parent,
+                        cd_slice *name, const unsigned char **ptag)
+{
+    unsigned char key[9];
+    cd_slice k, v;
+    key[0] = CDK_PARENT;
+    cd_u64be_put(key + 1, oid);
+    int rc = cd_cursor_seek(cur, (cd_slice){key, 9}, &k, &v, c->err);
+    *found = rc == 0 && k.n >= 17 && memcmp(k.p, key, 9) == 0;
+    if (rc == CD_KV_NOTFOUND || (rc == 0 && !*found))
+        return 0;
+    if (rc)
+        return rc;
+    if (v.n != 8)
+        return damaged(c, "a parent link is malformed");
+    *parent = cd_u64be_get((const unsigned char *)k.p + 9);
+    if (name)
+        *name = (cd_slice){(const unsigned char *)k.p + 17, k.n - 17};
+    if (ptag)
+        *ptag = v.p;
+    return 0;
+}
+
+/* Walks up from oid through first parents (a node has at most one) until an object without
+ * a parent.  *steps: links walked; *hit: `stop` was met on the way. */
+static int walk_up(cd_ctx *c, uint64_t oid, uint64_t stop, int *steps, uint64_t *top, bool *hit)
+{
+    cd_cursor *cur;
+    int rc = cd_kv_cursor(c->txn, &cur, c->err);
+    if (rc)
+        return rc;
+    *steps = 0;
+    *hit = oid == stop;
+    for (;;) {
+        bool found;
+        uint64_t parent;
+        if ((rc = first_parent(c, cur, oid, &found, &parent, NULL, NULL)) || !found)
+            break;
+        oid = parent;
+        *hit |= oid == stop;
+        if (++*steps > WALK_LIMIT) {
+            rc = damaged(c, "the parent links form a cycle");
+            break;
+        }
+    }
+    cd_cursor_close(cur);
+    *top = oid;
+    return rc;
+}
+
+/* Height of the subtree under node oid (0 when it has no children), exploring no deeper
+ * than limit + 1 levels: the result is > limit exactly when the subtree is too tall. */
+static int subtree_height(cd_ctx *c, uint64_t oid, int limit, int *height)
+{
+    unsigned char key[9];
+    cd_cursor *cur;
+    cd_slice k, v;
+    int rc = cd_kv_cursor(c->txn, &cur, c->err);
+    if (rc)
+        return rc;
+    *height = 0;
+    key[0] = CDK_CHILD;
+    cd_u64be_put(key + 1, oid);
+    rc = cd_cursor_seek(cur, (cd_slice){key, 9}, &k, &v, c->err);
+    while (rc == 0 && k.n >= 9 && memcmp(k.p, key, 9) == 0) {
+        if (*height < 1)
+            *height = 1;
+        if (*height > limit)
+            break;   /* already too tall */
+        if (v.n >= 17 && ((const unsigned char *)v.p)[16] == CD_OT_NODE) {
+            int h;
+            if ((rc = subtree_height(c, cd_u64be_get(v.p), limit - 1, &h)))
+                break;
+            if (h + 1 > *height)
+                *height = h + 1;
+            if (*height > limit)
+                break;
+        }
+        rc = cd_cursor_next(cur, &k, &v, c->err);
+    }
+    cd_cursor_close(cur);
+    return rc == CD_KV_NOTFOUND ? 0 : rc;
+}
+
+int cd_hierarchy_check_parent(cd_ctx *c, const cd_directory *d, const cd_object *parent,
+                              const char *member)
+{
+    (void)d;
+    if (parent->type != CD_OT_NODE)
+        return cd_fail(c->err, CD_E_InvalidAttachmentException,
+                       "%s: only NODE objects have children; this one is a %s", member,
+                       parent->type == CD_OT_LEAF_NODE ? "LEAF_NODE"
+                       : parent->type == CD_OT_POLICY ? "POLICY" : "INDEX");
+    return 0;
+}
+
+/* Links from the top of parent's chain (the root, or a detached node) to parent. */
+static int parent_depth(cd_ctx *c, const cd_object *parent, int *depth)
+{
+    if (parent->depth >= 0) {   /* found by a path: that is its only path */
+        *depth = parent->depth;
+        return 0;
+    }
+    uint64_t top;
+    bool hit;
+    return walk_up(c, parent->oid, 0, depth, &top, &hit);
+}
+
+int cd_hierarchy_check_depth(cd_ctx *c, const cd_directory *d, const cd_object *parent,
+                             int height)
+{
+    (void)d;
+    if (!cd_aws_limits(c))
+        return 0;
+    int depth;
+    int rc = parent_depth(c, parent, &depth);
+    if (rc)
+        return rc;
+    if (depth + 1 + height > AWS_PATH_DEPTH)
+        return cd_fail(c->err, CD_E_LimitExceededException,
+                       "the attachment would make a path of %d links; at most %d are allowed "
+                       "(limits = \"aws\")", depth + 1 + height, AWS_PATH_DEPTH);
+    return 0;
+}
+
+int cd_link_add(cd_ctx *c, const cd_object *parent, const cd_object *child, const char *name,
+                size_t n)
+{
+    unsigned char key[CD_LINK_KEY_MAX], val[17];
+    if (n > 256)
+        return cd_fail(c->err, CD_E_ValidationException, "LinkName is too long");
+    size_t kn = cd_child_key(key, parent->oid, name, n);
+    cd_slice old;
+    int rc = cd_get_key(c, key, kn, &old);
+    if (rc == 0)
+        return cd_fail(c->err, CD_E_LinkNameAlreadyInUseException,
+                       "LinkName: the parent already has a child linked as '%.*s'", (int)n, name);
+    if (rc != CD_KV_NOTFOUND)
+        return rc;
+    cd_u64be_put(val, child->oid);
+    memcpy(val + 8, child->tag, 8);
+    val[16] = (unsigned char)child->type;
+    if ((rc = cd_put_key(c, key, kn, val, 17)))
+        return rc;
+    kn = cd_parent_key(key, child->oid, parent->oid, name, n);
+    return cd_put_key(c, key, kn, parent->tag, 8);
+}
+
+/* ---------------------------------------------------------------- shared steps */
+
+static int open_directory(cd_ctx *c, const cd_value *req, cd_directory **d)
+{
+    const char *arn = cd_get_str(req, "DirectoryArn", NULL);
+    if (!arn)
+        return cd_fail(c->err, CD_E_ValidationException, "DirectoryArn is required");
+    return cd_directory_enabled(c, arn, d);
+}
+
+/* The start key of a page: prefix, then the token's resume bytes. */
+static int page_start(cd_ctx *c, const cd_value *req, const unsigned char *prefix, size_t pn,
+                      const void *scope, size_t sn, unsigned char **start, size_t *n)
+{
+    const unsigned char *resume;
+    size_t rn;
+    int rc = cd_token_read(c, req, scope, sn, &resume, &rn);
+    if (rc)
+        return rc;
+    if (pn + rn > CD_KV_MAX_KEY)
+        return cd_fail(c->err, CD_E_InvalidNextTokenException, "the NextToken is not valid");
+    *start = cd_arena_alloc(c->a, pn + rn + 1);
+    if (!*start)
+        return cd_oom(c);
+    memcpy(*start, prefix, pn);
+    if (rn)
+        memcpy(*start + pn, resume, rn);
+    *n = pn + rn;
+    return 0;
+}
+
+static bool set_token(cd_ctx *c, cd_value *resp, const void *scope, size_t sn,
+                      const void *resume, size_t rn)
+{
+    char *t = cd_token_make(c, scope, sn, resume, rn);
+    return t && cd_map_set(c->a, resp, "NextToken", cd_strz(c->a, t));
+}
+
+/* ---------------------------------------------------------------- AttachObject */
+
+static int attach_object(cd_ctx *c, const cd_value *req, cd_value **resp)
+{
+    cd_directory *d;
+    cd_object parent, child;
+    size_t ln;
+    const char *link = cd_get_str(req, "LinkName", &ln);
+    int rc = open_directory(c, req, &d);
+    if (rc ||
+        (rc = cd_select(c, d, cd_get(req, "ParentReference"), "ParentReference", &parent)) ||
+        (rc = cd_select(c, d, cd_get(req, "ChildReference"), "ChildReference", &child)))
+        return rc;
+    if (!link)
+        return cd_fail(c->err, CD_E_ValidationException, "LinkName is required");
+    if ((rc = cd_hierarchy_check_parent(c, d, &parent, "ParentReference")))
+        return rc;
+    if (child.oid == d->root)
+        return cd_fail(c->err, CD_E_InvalidAttachmentException,
+                       "ChildReference: the root of a directory cannot be attached anywhere");
+    if (child.oid == parent.oid)
+        return cd_fail(c->err, CD_E_InvalidAttachmentException,
+                       "ChildReference: an object cannot be attached to itself");
+    unsigned char key[CD_LINK_KEY_MAX];
+    cd_slice v;
+    rc = cd_get_key(c, key, cd_child_key(key, parent.oid, link, ln > 256 ? 256 : ln), &v);
+    if (rc == 0)
+        return cd_fail(c->err, CD_E_LinkNameAlreadyInUseException,
+                       "LinkName: the parent already has a child linked as '%s'", link);
+    if (rc != CD_KV_NOTFOUND)
+        return rc;
+
+    int height = 0;
+    if (child.type != CD_OT_LEAF_NODE) {
+        /* Nodes, policies and indexes have at most one parent. */
+        unsigned char prefix[9] = {CDK_PARENT};
+        bool has;
+        cd_u64be_put(prefix + 1, child.oid);
+        if ((rc = cd_prefix_exists(c, prefix, 9, &has)))
+            return rc;
+        if (has)
+            return cd_fail(c->err, CD_E_InvalidAttachmentException,
+                           "ChildReference: the object is a %s and already has a parent; only "
+                           "LEAF_NODE objects can have several (detach it first)",
+                           child.type == CD_OT_NODE ? "NODE"
+                           : child.type == CD_OT_POLICY ? "POLICY" : "INDEX");
+    }
+    if (child.type == CD_OT_NODE) {
+        /* A node with children: it must not be an ancestor of the parent. */
+        int steps;
+        uint64_t top;
+        bool hit;
+        if ((rc = walk_up(c, parent.oid, child.oid, &steps, &top, &hit)))
+            return rc;
+        if (hit)
+            return cd_fail(c->err, CD_E_InvalidAttachmentException,
+                           "ChildReference: the object is an ancestor of the parent; attaching "
+                           "it would make a cycle");
+        if (parent.depth < 0)
+            parent.depth = steps;   /* the walk measured it: no second walk below */
+        if (cd_aws_limits(c) &&
+            (rc = subtree_height(c, child.oid, AWS_PATH_DEPTH - parent.depth - 1, &height)))
+            return rc;
+    }
+    if ((rc = cd_hierarchy_check_depth(c, d, &parent, height)) ||
+        (rc = cd_link_add(c, &parent, &child, link, ln)))
+        return rc;
+    if (!(*resp = cd_map(c->a)))
+        return cd_oom(c);
+    return cd_object_id_member(c, d, *resp, "AttachedObjectIdentifier", child.oid, child.tag);
+}
+
+/* ---------------------------------------------------------------- DetachObject */
+
+static int detach_object(cd_ctx *c, const cd_value *req, cd_value **resp)
+{
+    cd_directory *d;
+    cd_object parent;
+    size_t ln;
+    const char *link = cd_get_str(req, "LinkName", &ln);
+    int rc = open_directory(c, req, &d);
+    if (rc ||
+        (rc = cd_select(c, d, cd_get(req, "ParentReference"), "ParentReference", &parent)))
+        return rc;
+    if (!link)
+        return cd_fail(c->err, CD_E_ValidationException, "LinkName is required");
+    if (parent.type != CD_OT_NODE)
+        return cd_fail(c->err, CD_E_NotNodeException,
+                       "ParentReference: the object is not a NODE, so it has no children");
+    unsigned char key[CD_LINK_KEY_MAX];
+    size_t kn = cd_child_key(key, parent.oid, link, ln > 256 ? 256 : ln);
+    cd_slice v;
+    rc = cd_get_key(c, key, kn, &v);
+    if (rc == CD_KV_NOTFOUND)
+        return cd_fail(c->err, CD_E_ResourceNotFoundException,
+                       "LinkName: the parent has no child linked as '%s'", link);
+    if (rc)
+        return rc;
+    if (v.n < 16)
+        return damaged(c, "a child link is malformed");
+    uint64_t child = cd_u64be_get(v.p);
+    unsigned char tag[8];
+    memcpy(tag, (const unsigned char *)v.p + 8, 8);
+    if ((rc = cd_del_key(c, key, kn)))
+        return rc;
+    kn = cd_parent_key(key, child, parent.oid, link, ln > 256 ? 256 : ln);
+    if ((rc = cd_del_key(c, key, kn)) && rc != CD_KV_NOTFOUND)
+        return rc;
+    if (!(*resp = cd_map(c->a)))
+        return cd_oom(c);
+    return cd_object_id_member(c, d, *resp, "DetachedObjectIdentifier", child, tag);
+}
+
+/* ---------------------------------------------------------------- ListObjectChildren */
+
+static int list_children(cd_ctx *c, const cd_value *req, cd_value **resp)
+{
+    cd_directory *d;
+    cd_object o;
+    int rc = open_directory(c, req, &d);
+    if (rc || (rc = cd_select(c, d, cd_get(req, "ObjectReference"), "ObjectReference", &o)))
+        return rc;
+    if (o.type != CD_OT_NODE)
+        return cd_fail(c->err, CD_E_NotNodeException,
+                       "ObjectReference: the object is not a NODE, so it has no children");
+    unsigned char prefix[9], *start;
+    size_t sn;
+    prefix[0] = CDK_CHILD;
+    cd_u64be_put(prefix + 1, o.oid);
+    if ((rc = page_start(c, req, prefix, 9, prefix + 1, 8, &start, &sn)))
+        return rc;
+    int page = cd_page_size(c, req), count = 0;
+    cd_value *children = cd_map(c->a);
+    if (!children || !(*resp = cd_map(c->a)))
+        return cd_oom(c);
+    cd_cursor *cur;
+    if ((rc = cd_kv_cursor(c->txn, &cur, c->err)))
+        return rc;
+    cd_slice k, v;
+    char id[CD_OBJECT_ID_LEN + 1], idp[CD_OBJECT_ID_PREFIX];
+    cd_object_id_prefix(d, idp);
+    rc = cd_cursor_seek(cur, (cd_slice){start, sn}, &k, &v, c->err);
+    while (rc == 0 && k.n >= 9 && memcmp(k.p, prefix, 9) == 0) {
+        const char *name = (const char *)k.p + 9;
+        if (count == page) {
+            if (!set_token(c, *resp, prefix + 1, 8, name, k.n - 9))
+                rc = cd_oom(c);
+            break;
+        }
+        if (v.n < 16) {
+            rc = damaged(c, "a child link is malformed");
+            break;
+        }
+        cd_object_id_format_with(idp, cd_u64be_get(v.p), (const unsigned char *)v.p + 8, id);
+        if (!cd_map_setn(c->a, children, name, k.n - 9, cd_str(c->a, id, CD_OBJECT_ID_LEN))) {
+            rc = cd_oom(c);
+            break;
+        }
+        count++;
+        rc = cd_cursor_next(cur, &k, &v, c->err);
+    }
+    cd_cursor_close(cur);
+    if (rc && rc != CD_KV_NOTFOUND)
+        return rc;
+    return cd_map_set(c->a, *resp, "Children", children) ? 0 : cd_oom(c);
+}
+
+/* ---------------------------------------------------------------- ListObjectParents */
+
+static int list_parents(cd_ctx *c, const cd_value *req, cd_value **resp)
+{
+    cd_directory *d;
+    cd_object o;
+    int rc = open_directory(c, req, &d);
+    if (rc || (rc = cd_select(c, d, cd_get(req, "ObjectReference"), "ObjectReference", &o)))
+        return rc;
+    if (o.oid == d->root)
+        return cd_fail(c->err, CD_E_CannotListParentOfRootException,
+                       "ObjectReference: the root of a directory has no parent");
+    bool all = cd_get_bool(req, "IncludeAllLinksToEachParent", false);
+    /* Scope: the object and the mode, so a token of one mode is refused by the other. */
+    unsigned char prefix[9], scope[9], *start;
+    size_t sn;
+    prefix[0] = CDK_PARENT;
+    cd_u64be_put(prefix + 1, o.oid);
+    memcpy(scope, prefix + 1, 8);
+    scope[8] = all;
+    if ((rc = page_start(c, req, prefix, 9, scope, 9, &start, &sn)))
+        return rc;
+    int page = cd_page_size(c, req), count = 0;
+    cd_value *out = all ? cd_list(c->a) : cd_map(c->a);
+    if (!out || !(*resp = cd_map(c->a)))
+        return cd_oom(c);
+    cd_cursor *cur;
+    if ((rc = cd_kv_cursor(c->txn, &cur, c->err)))
+        return rc;
+    cd_slice k, v;
+    uint64_t last = 0;
+    bool have_last = false;
+    char id[CD_OBJECT_ID_LEN + 1], idp[CD_OBJECT_ID_PREFIX];
+    cd_object_id_prefix(d, idp);
+    rc = cd_cursor_seek(cur, (cd_slice){start, sn}, &k, &v, c->err);
+    while (rc == 0 && k.n >= 17 && memcmp(k.p, prefix, 9) == 0) {
+        uint64_t parent = cd_u64be_get((const unsigned char *)k.p + 9);
+        const char *name = (const char *)k.p + 17;
+        size_t nn = k.n - 17;
+        if (!all && have_last && parent == last) {   /* one entry per parent */
+            rc = cd_cursor_next(cur, &k, &v, c->err);
+            continue;
+        }
+        if (count == page) {
+            if (!set_token(c, *resp, scope, 9, (const unsigned char *)k.p + 9, k.n - 9))
+                rc = cd_oom(c);
+            break;
+        }
+        if (v.n != 8) {
+            rc = damaged(c, "a parent link is malformed");
+            break;
+        }
+        cd_object_id_format_with(idp, parent, v.p, id);
+        bool ok;
+        if (all) {
+            cd_value *t = cd_map(c->a);
+            ok = t && cd_map_set(c->a, t, "ObjectIdentifier", cd_str(c->a, id, CD_OBJECT_ID_LEN)) &&
+                 cd_map_set(c->a, t, "LinkName", cd_str(c->a, name, nn)) &&
+                 cd_list_push(c->a, out, t);
+        } else {
+            ok = cd_map_set(c->a, out, id, cd_str(c->a, name, nn));
+        }
+        if (!ok) {
+            rc = cd_oom(c);
+            break;
+        }
+        last = parent;
+        have_last = true;
+        count++;
+        rc = cd_cursor_next(cur, &k, &v, c->err);
+    }
+    cd_cursor_close(cur);
+    if (rc && rc != CD_KV_NOTFOUND)
+        return rc;
+    return cd_map_set(c->a, *resp, all ? "ParentLinks" : "Parents", out) ? 0 : cd_oom(c);
+}
+
+/* ---------------------------------------------------------------- ListObjectParentPaths */
+
+/* One path from the root down to an object, built bottom-up. */
+typedef struct path_step {
+    uint64_t oid;
+    unsigned char tag[8];
+    const char *name;     /* link name from this object's parent to it */
+    size_t n;
+} path_step;
+
+typedef struct path_buf {
+    path_step *s;
+    size_t n, cap;
+} path_buf;
+
+static int path_push(cd_ctx *c, path_buf *p, uint64_t oid, const unsigned char *tag,
+                     const char *name, size_t n)
+{
+    if (p->n == p->cap) {
+        size_t cap = p->cap ? p->cap * 2 : 16;
+        path_step *s = cd_arena_alloc(c->a, cap * sizeof *s);
+        if (!s)
+            return cd_oom(c);
+        if (p->n)
+            memcpy(s, p->s, p->n * sizeof *s);
+        p->s = s;
+        p->cap = cap;
+    }
+    char *copy = cd_arena_strndup(c->a, name ? name : "", n);
+    if (!copy)
+        return cd_oom(c);
+    p->s[p->n++] = (path_step){oid, {0}, copy, n};
+    memcpy(p->s[p->n - 1].tag, tag, 8);
+    return 0;
+}
+
+/* Completes a path that ends with the link parent --name--> object: walks up from parent.
+ * *reaches: whether it ends at the root (paths of detached subtrees are skipped). */
+static int path_up(cd_ctx *c, cd_cursor *walk, const cd_directory *d, path_buf *p,
+                   uint64_t parent, const unsigned char *ptag, bool *reaches)
+{
+    int rc;
+    uint64_t cur = parent;
+    unsigned char tag[8];
+    memcpy(tag, ptag, 8);
+    for (size_t steps = 0;; steps++) {
+        bool found;
+        uint64_t up;
+        cd_slice name;
+        const unsigned char *uptag;
+        if (steps > WALK_LIMIT)
+            return damaged(c, "the parent links form a cycle");
+        if ((rc = first_parent(c, walk, cur, &found, &up, &name, &uptag)))
+            return rc;
+        if (!found) {
+            *reaches = cur == d->root;
+            return path_push(c, p, cur, tag, NULL, 0);
+        }
+        if ((rc = path_push(c, p, cur, tag, name.p, name.n)))
+            return rc;
+        cur = up;
+        memcpy(tag, uptag, 8);
+    }
+}
+
+/* {Path, ObjectIdentifiers} from p, whose steps run from the object up to the root. */
+static cd_value *path_value(cd_ctx *c, const cd_directory *d, const path_buf *p)
+{
+    cd_buf b;
+    cd_value *ids = cd_list(c->a), *m = cd_map(c->a);
+    char id[CD_OBJECT_ID_LEN + 1], idp[CD_OBJECT_ID_PREFIX];
+    if (!ids || !m)
+        return NULL;
+    cd_object_id_prefix(d, idp);
+    cd_buf_init(&b, c->a);
+    for (size_t i = p->n; i-- > 0;) {
+        const path_step *s = &p->s[i];
+        if (i + 1 < p->n && (!cd_buf_byte(&b, '/') || !cd_buf_put(&b, s->name, s->n)))
+            return NULL;
+        cd_object_id_format_with(idp, s->oid, s->tag, id);
+        if (!cd_list_push(c->a, ids, cd_str(c->a, id, CD_OBJECT_ID_LEN)))
+            return NULL;
+    }
+    cd_value *path = b.len ? cd_str(c->a, (const char *)b.p, b.len) : cd_strz(c->a, "/");
+    if (!cd_map_set(c->a, m, "Path", path) || !cd_map_set(c->a, m, "ObjectIdentifiers", ids))
+        return NULL;
+    return m;
+}
+
+static int list_parent_paths(cd_ctx *c, const cd_value *req, cd_value **resp)
+{
+    cd_directory *d;
+    cd_object o;
+    int rc = open_directory(c, req, &d);
+    if (rc || (rc = cd_select(c, d, cd_get(req, "ObjectReference"), "ObjectReference", &o)))
+        return rc;
+    /* One candidate path per parent link of the object, in key order (stable); the page
+     * token holds the key suffix (parent, link name) of the next path to return. */
+    unsigned char prefix[9], *start;
+    size_t sn;
+    prefix[0] = CDK_PARENT;
+    cd_u64be_put(prefix + 1, o.oid);
+    if ((rc = page_start(c, req, prefix, 9, prefix + 1, 8, &start, &sn)))
+        return rc;
+    int page = cd_page_size(c, req), count = 0;
+    cd_value *list = cd_list(c->a);
+    if (!list || !(*resp = cd_map(c->a)))
+        return cd_oom(c);
+    if (o.oid == d->root) {   /* the root's one path is "/" */
+        path_buf p = {0};
+        cd_value *v;
+        if ((rc = path_push(c, &p, o.oid, o.tag, NULL, 0)))
+            return rc;
+        if (!(v = path_value(c, d, &p)) || !cd_list_push(c->a, list, v))
+            return cd_oom(c);
+        return cd_map_set(c->a, *resp, "PathToObjectIdentifiersList", list) ? 0 : cd_oom(c);
+    }
+    cd_cursor *scan, *walk;
+    if ((rc = cd_kv_cursor(c->txn, &scan, c->err)))
+        return rc;
+    if ((rc = cd_kv_cursor(c->txn, &walk, c->err))) {
+        cd_cursor_close(scan);
+        return rc;
+    }
+    cd_slice k, v;
+    rc = cd_cursor_seek(scan, (cd_slice){start, sn}, &k, &v, c->err);
+    while (rc == 0 && k.n >= 17 && memcmp(k.p, prefix, 9) == 0) {
+        if (v.n != 8) {
+            rc = damaged(c, "a parent link is malformed");
+            break;
+        }
+        path_buf p = {0};
+        bool reaches = false;
+        if ((rc = path_push(c, &p, o.oid, o.tag, (const char *)k.p + 17, k.n - 17)) ||
+            (rc = path_up(c, walk, d, &p, cd_u64be_get((const unsigned char *)k.p + 9), v.p,
+                          &reaches)))
+            break;
+        if (reaches) {
+            if (count == page) {
+                if (!set_token(c, *resp, prefix + 1, 8, (const unsigned char *)k.p + 9, k.n - 9))
+                    rc = cd_oom(c);
+                break;
+            }
+            cd_value *pv = path_value(c, d, &p);
+            if (!pv || !cd_list_push(c->a, list, pv)) {
+                rc = cd_oom(c);
+                break;
+            }
+            count++;
+        }
+        rc = cd_cursor_next(scan, &k, &v, c->err);
+    }
+    cd_cursor_close(walk);
+    cd_cursor_close(scan);
+    if (rc && rc != CD_KV_NOTFOUND)
+        return rc;
+    return cd_map_set(c->a, *resp, "PathToObjectIdentifiersList", list) ? 0 : cd_oom(c);
+}
 
 const cd_handler_entry cd_hierarchy_handlers[] = {
+    {CD_OP_AttachObject, attach_object},
+    {CD_OP_DetachObject, detach_object},
+    {CD_OP_ListObjectChildren, list_children},
+    {CD_OP_ListObjectParents, list_parents},
+    {CD_OP_ListObjectParentPaths, list_parent_paths},
     {-1, NULL},
 };

@@ -1,0 +1,93 @@
+/* object.h — objects of a directory: records, identifiers and hierarchy links, shared by
+ * object.c, hierarchy.c, selector.c and every later concept that touches objects.
+ *
+ * Storage (prefixes from keys.h; numbers big-endian so keys sort numerically):
+ *
+ *   O | oid(8)                                  -> object record (below)
+ *   V | oid(8) | sid(4) | facet | 0 | attribute -> attribute value (attribute.h)
+ *   C | parent oid(8) | link name               -> child oid(8) | child tag(8) | type(1)
+ *   P | child oid(8) | parent oid(8) | link name -> parent tag(8)
+ *
+ * Object numbers (oid) come from the store-wide counter "object", so they only grow and are
+ * never reused, and creating objects in bulk appends to the O range.  The ObjectIdentifier
+ * callers see is URL-safe base64 (46 characters) of 34 bytes:
+ *
+ *   0x01 | the directory's 17 id bytes | oid(8) | tag(8)
+ *
+ * where tag is 8 random bytes kept in the record: resolving `$id` is one get of O|oid and a
+ * check that the record's directory and tag match, so forged or foreign ids are not found.
+ * The C and P entries carry the other end's tag, so listings build ids without more gets.
+ *
+ * Record (compact; GetObjectInformation decodes it whole):
+ *   format(1) = 1 | directory number(4) | tag(8) | object type(1) | facet count(1)
+ *   then per facet: sid(4) | name length(1) | name | ARN form(1) | ARN length(2) | ARN
+ *   ARN form 0: the text follows the directory's own ARN ("/schema/org/1"); 1: whole ARN.
+ *   The ARN is the one data-plane responses show (applied, no minor version); an applied
+ *   schema's ARN never changes, so keeping it saves a catalog read per GetObjectInformation.
+ *
+ * Counts are not kept: "has parents / has children" are one cursor seek on P|oid / C|oid. */
+#ifndef CD_OBJECT_H
+#define CD_OBJECT_H
+
+#include "catalog.h"
+#include "attribute.h"
+
+#define CD_OBJECT_ID_LEN 46
+#define CD_OBJECT_ID_BYTES 34
+
+typedef struct cd_objfacet {
+    uint32_t sid;
+    const char *name;
+    const char *schema_arn;   /* full ARN, in the arena */
+} cd_objfacet;
+
+typedef struct cd_object {
+    uint64_t oid;
+    uint32_t dir;             /* directory number */
+    unsigned char tag[8];
+    cd_object_type type;
+    size_t nfacets;
+    cd_objfacet *facets;      /* in the arena */
+    int depth;                /* links above it (to the root, or to the top of a detached
+                                 subtree) when known, e.g. found by a path; else -1 */
+} cd_object;
+
+/* Reads object oid of directory d.  ResourceNotFoundException (with a generic message;
+ * callers that know the selector say more) when there is none. */
+int cd_object_load(cd_ctx *c, const cd_directory *d, uint64_t oid, cd_object *out);
+/* Writes (creates or replaces) the record of o. */
+int cd_object_store(cd_ctx *c, const cd_directory *d, const cd_object *o);
+/* The object's facets, loaded from the catalog into fs (arena). */
+int cd_object_facets(cd_ctx *c, cd_directory *d, const cd_object *o, cd_facetset *fs);
+
+/* The ObjectIdentifier of (oid, tag) in d: 46 characters plus NUL into out. */
+void cd_object_id_format(const cd_directory *d, uint64_t oid, const unsigned char tag[8],
+                         char out[CD_OBJECT_ID_LEN + 1]);
+/* The 24 characters every id of d starts with, and the same formatting from them (for
+ * listings, which format many ids of one directory). */
+#define CD_OBJECT_ID_PREFIX 24
+void cd_object_id_prefix(const cd_directory *d, char out[CD_OBJECT_ID_PREFIX]);
+void cd_object_id_format_with(const char prefix[CD_OBJECT_ID_PREFIX], uint64_t oid,
+                              const unsigned char tag[8], char out[CD_OBJECT_ID_LEN + 1]);
+/* The same, in the arena (NULL when out of memory). */
+char *cd_object_id(cd_ctx *c, const cd_directory *d, uint64_t oid, const unsigned char tag[8]);
+/* A string response member holding the object's id. */
+int cd_object_id_member(cd_ctx *c, const cd_directory *d, cd_value *resp, const char *member,
+                        uint64_t oid, const unsigned char tag[8]);
+/* Splits an ObjectIdentifier of directory d; false when it is not one (wrong length,
+ * alphabet, version byte or directory). */
+bool cd_object_id_parse(const cd_directory *d, const char *id, size_t n, uint64_t *oid,
+                        unsigned char tag[8]);
+
+/* ---- hierarchy keys ---- */
+#define CD_LINK_KEY_MAX (1 + 8 + 8 + 256)
+size_t cd_child_key(unsigned char *k, uint64_t parent, const char *name, size_t n);
+size_t cd_parent_key(unsigned char *k, uint64_t child, uint64_t parent, const char *name,
+                     size_t n);
+void cd_u64be_put(unsigned char *p, uint64_t x);
+uint64_t cd_u64be_get(const unsigned char *p);
+/* Whether any key starts with prefix (one cursor seek). */
+int cd_prefix_exists(cd_ctx *c, const void *prefix, size_t n, bool *out);
+
+
+#endif
