@@ -44,7 +44,7 @@ run_specs() { # build dir, label
         run_c_tests "$ASAN" "$san"
         # lua5.4 itself is not instrumented: preload the runtimes into it.
         LD_PRELOAD="$(${CC:-cc} -print-file-name=libasan.so) $(${CC:-cc} -print-file-name=libubsan.so)" \
-        ASAN_OPTIONS="detect_leaks=0:abort_on_error=0:exitcode=23" \
+        ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:exitcode=23" \
         UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:exitcode=24" \
             run_specs "$ASAN" "sanitizers"
     fi
