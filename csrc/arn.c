@@ -132,10 +132,12 @@ int cd_arn_parse(cd_ctx *c, const char *member, const char *arn, size_t len, uns
             has_minor = ns == 6;
             if (has_minor)
                 minor = s[5];
-            kind = !has_minor && seg_is(name, CD_BASE_SCHEMA_NAME) &&
-                           seg_is(version, CD_BASE_SCHEMA_VERSION)
-                       ? CD_ARN_BASE
-                       : CD_ARN_APPLIED;
+            bool base = seg_is(name, CD_BASE_SCHEMA_NAME) &&
+                        seg_is(version, CD_BASE_SCHEMA_VERSION);
+            if (base && has_minor)
+                return malformed(c, member, arn, len, kinds,
+                                 "the base schema has no minor version");
+            kind = base ? CD_ARN_BASE : CD_ARN_APPLIED;
         }
     } else if (seg_is(s[0], "schema") && ns == 3 && seg_is(s[1], "development")) {
         kind = CD_ARN_DEVELOPMENT;

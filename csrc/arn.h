@@ -5,6 +5,7 @@
  *   published schema       arn:aws:clouddirectory:R:A:schema/published/<Name>/<Version>[/<Minor>]
  *   applied schema         arn:aws:clouddirectory:R:A:directory/<Id>/schema/<Name>/<Version>[/<Minor>]
  *   base schema            arn:aws:clouddirectory:R:A:directory/<Id>/schema/CloudDirectory/1.0
+ *                          (never with a minor version)
  *   managed schema         arn:aws:clouddirectory:::schema/managed/<Name>/<Version>[/<Minor>]
  *
  * R and A are the calling handle's region and account (c->opt).  An ARN that is well formed

@@ -68,7 +68,8 @@ int cd_directory_enabled(cd_ctx *c, const char *arn, cd_directory **out);
 
 /* A facet named by a SchemaFacet value {SchemaArn, FacetName} as data-plane requests give
  * it: an applied schema of the directory (without minor version), or the base schema.
- * InvalidArnException / ResourceNotFoundException for a bad or unknown schema ARN,
+ * InvalidArnException / ResourceNotFoundException for a bad or unknown schema ARN (an
+ * applied ARN with a minor version is InvalidArnException),
  * FacetValidationException when the schema is not applied to this directory,
  * FacetNotFoundException when it has no such facet. */
 int cd_facet_find(cd_ctx *c, const cd_directory *d, const cd_value *schema_facet,

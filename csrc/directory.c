@@ -20,6 +20,7 @@
 #define DIRECTORY_FORMAT 1
 #define ID_BYTES 17           /* 0x01 + 16 random bytes */
 #define MAX_APPLIED 5         /* applied schemas per directory (limits = "aws") */
+#define MAX_DIRECTORIES 100   /* live directories per store (limits = "aws"), as per account */
 
 static const char *const state_names[] = {"ENABLED", "DISABLED", "DELETED"};
 
@@ -235,6 +236,19 @@ static int create_directory(cd_ctx *c, const cd_value *req, cd_value **resp)
                        "a directory named '%s' already exists", name);
     if (rc != CD_KV_NOTFOUND)
         return rc;
+    if (cd_aws_limits(c)) {
+        /* Every live directory holds one name key; deleted ones gave theirs up. */
+        unsigned char names[1] = {CDK_DIRECTORY_NAME};
+        size_t n;
+        if ((rc = cd_count_prefix(c, names, 1, MAX_DIRECTORIES, &n)))
+            return rc;
+        if (n >= MAX_DIRECTORIES)
+            return cd_fail(c->err, CD_E_LimitExceededException,
+                           "there are already %d directories that are not deleted, the most "
+                           "the service allows; delete one, or open the store with "
+                           "limits = \"none\"",
+                           MAX_DIRECTORIES);
+    }
 
     uint64_t num;
     if ((rc = cd_next_id(c, "directory", &num)))
@@ -340,15 +354,7 @@ static int list_directories(cd_ctx *c, const cd_value *req, cd_value **resp)
     const char *scope = state ? state : "";
     const char *token;
     int rc = cd_page_scan(c, req, prefix, 1, scope, strlen(scope), 0, directory_item, &l, &token);
-    if (rc)
-        return rc;
-    cd_value *r = cd_map(c->a);
-    if (!r || !cd_map_set(c->a, r, "Directories", l.list))
-        return cd_oom(c);
-    if ((rc = cd_set_token(c, r, token)))
-        return rc;
-    *resp = r;
-    return 0;
+    return rc ? rc : cd_page_reply(c, "Directories", l.list, token, resp);
 }
 
 static int reply_directory_arn(cd_ctx *c, const cd_directory *d, cd_value **resp)
@@ -469,8 +475,7 @@ static int list_applied(cd_ctx *c, const cd_value *req, cd_value **resp)
     if (rc)
         return rc;
     applied_list l = {cd_list(c->a), d};
-    cd_value *r = cd_map(c->a);
-    if (!l.arns || !r)
+    if (!l.arns)
         return cd_oom(c);
     const char *token = NULL;
     if (!cd_get(req, "SchemaArn")) {
@@ -487,7 +492,11 @@ static int list_applied(cd_ctx *c, const cd_value *req, cd_value **resp)
             return cd_fail(c->err, CD_E_InvalidArnException,
                            "SchemaArn '%s' is a schema of another directory than '%s'",
                            arn.text, d->arn);
-        arn.minor = NULL;
+        if (arn.minor)
+            return cd_fail(c->err, CD_E_InvalidArnException,
+                           "SchemaArn '%s' names a minor version; ListAppliedSchemaArns lists "
+                           "the minor versions of a major version ARN (%s)",
+                           arn.text, cd_arn_applied(c, d->arn, arn.name, arn.version, NULL));
         if ((rc = cd_schema_from_arn(c, "SchemaArn", &arn, &s)))
             return rc;
         size_t n = cd_len(s.minors), from, to;
@@ -512,10 +521,7 @@ static int list_applied(cd_ctx *c, const cd_value *req, cd_value **resp)
             if (!cd_list_push(c->a, l.arns, cd_strz(c->a, arns[i])))
                 rc = cd_oom(c);
     }
-    if (rc || !cd_map_set(c->a, r, "SchemaArns", l.arns) || (rc = cd_set_token(c, r, token)))
-        return rc ? rc : cd_oom(c);
-    *resp = r;
-    return 0;
+    return rc ? rc : cd_page_reply(c, "SchemaArns", l.arns, token, resp);
 }
 
 static int get_applied_version(cd_ctx *c, const cd_value *req, cd_value **resp)

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <ctype.h>
 #include "schema_model.h"
+#include "rules.h"
 #include "keys.h"
 
 /* Service limits (limits = "aws"). */
@@ -17,8 +18,7 @@
 #define MAX_RULES 5
 #define MAX_FACETS 30
 
-#define READ_KINDS \
-    (CD_ARN_DEVELOPMENT | CD_ARN_PUBLISHED | CD_ARN_APPLIED | CD_ARN_BASE | CD_ARN_MANAGED)
+#define READ_KINDS CD_ARN_ANY_SCHEMA
 #define CREATE_KINDS (CD_ARN_DEVELOPMENT | CD_ARN_APPLIED)
 #define DELETE_KINDS CD_ARN_DEVELOPMENT
 
@@ -26,10 +26,8 @@
 
 static int attr_type_from(const char *s, cd_attr_type *t)
 {
-    static const char *const names[] = {"STRING", "BINARY", "BOOLEAN", "NUMBER", "DATETIME",
-                                        "VARIANT"};
-    for (int i = 0; s && i < 6; i++)
-        if (strcmp(s, names[i]) == 0) {
+    for (int i = CD_ATTR_STRING; s && i <= CD_ATTR_VARIANT; i++)
+        if (strcmp(s, cd_attr_type_name((cd_attr_type)i)) == 0) {
             *t = (cd_attr_type)i;
             return 0;
         }
@@ -38,9 +36,8 @@ static int attr_type_from(const char *s, cd_attr_type *t)
 
 static cd_object_type object_type_from(const char *s)
 {
-    static const char *const names[] = {"NODE", "LEAF_NODE", "POLICY", "INDEX"};
-    for (int i = 0; s && i < 4; i++)
-        if (strcmp(s, names[i]) == 0)
+    for (int i = CD_OT_NODE; s && i <= CD_OT_INDEX; i++)
+        if (strcmp(s, cd_object_type_name((cd_object_type)i)) == 0)
             return (cd_object_type)i;
     return CD_OT_NONE;
 }
@@ -60,47 +57,17 @@ static const char *value_member(cd_attr_type t)
 
 /* ================================================================ numbers */
 
-/* A decimal number as NumberValue and NUMBER_COMPARISON bounds spell it:
- * [+-] digits [. digits] [e [+-] digits] (at least one digit before or after the point). */
-static bool parse_number(const char *s, double *out)
-{
-    const char *p = s;
-    if (*p == '+' || *p == '-')
-        p++;
-    size_t digits = 0;
-    while (isdigit((unsigned char)*p))
-        p++, digits++;
-    if (*p == '.') {
-        p++;
-        while (isdigit((unsigned char)*p))
-            p++, digits++;
-    }
-    if (!digits)
-        return false;
-    if (*p == 'e' || *p == 'E') {
-        p++;
-        if (*p == '+' || *p == '-')
-            p++;
-        if (!isdigit((unsigned char)*p))
-            return false;
-        while (isdigit((unsigned char)*p))
-            p++;
-    }
-    if (*p)
-        return false;
-    *out = strtod(s, NULL);
-    return true;
-}
+/* A decimal number as NumberValue and NUMBER_COMPARISON bounds spell it (rules.h). */
+static bool is_number(const char *s) { return cd_decimal_valid(s, strlen(s)); }
 
-/* A length bound: a non-negative integer. */
-static bool parse_length(const char *s, double *out)
+/* A length bound: a non-negative integer (of any size; compared as a decimal). */
+static bool is_length(const char *s)
 {
     if (!*s)
         return false;
     for (const char *p = s; *p; p++)
         if (!isdigit((unsigned char)*p))
             return false;
-    *out = strtod(s, NULL);
     return true;
 }
 
@@ -157,8 +124,7 @@ static int check_rules(cd_ctx *c, const defining *df, const char *attr, cd_attr_
                                e->key);
             continue;
         }
-        double lo = 0, hi = 0;
-        bool has_lo = false, has_hi = false;
+        const char *lo = NULL, *hi = NULL;
         for (size_t j = 0; j < np; j++) {
             const cd_mapent *pe = &params->u.map.ents[j];
             const char *val = cd_is(pe->val, CDV_STRING) ? pe->val->u.s.p : "";
@@ -168,23 +134,21 @@ static int check_rules(cd_ctx *c, const defining *df, const char *attr, cd_attr_
                                "rule '%s' (%s) has parameter '%s'; its parameters are 'min' "
                                "and 'max'",
                                e->key, rt, pe->key);
-            double x;
-            bool ok = fits == CD_ATTR_NUMBER ? parse_number(val, &x) : parse_length(val, &x);
-            if (!ok)
+            if (!(fits == CD_ATTR_NUMBER ? is_number(val) : is_length(val)))
                 return cd_fail(c->err, CD_E_InvalidRuleException,
                                "parameter '%s' of rule '%s' (%s) is '%s', which is not %s",
                                pe->key, e->key, rt, val,
                                fits == CD_ATTR_NUMBER ? "a number" : "a non-negative integer");
             if (is_min)
-                lo = x, has_lo = true;
+                lo = val;
             else
-                hi = x, has_hi = true;
+                hi = val;
         }
-        if (!has_lo && !has_hi)
+        if (!lo && !hi)
             return cd_fail(c->err, CD_E_InvalidRuleException,
                            "rule '%s' (%s) needs a 'min' or 'max' parameter (or both)", e->key,
                            rt);
-        if (has_lo && has_hi && lo > hi)
+        if (lo && hi && cd_decimal_cmp(lo, strlen(lo), hi, strlen(hi)) > 0)
             return cd_fail(c->err, CD_E_InvalidRuleException,
                            "rule '%s' (%s) has min greater than max", e->key, rt);
     }
@@ -205,8 +169,7 @@ static int check_default(cd_ctx *c, const defining *df, const char *attr, cd_att
                        "a %s",
                        attr, df->what, df->name, cd_attr_type_name(type), want, given);
     const cd_value *num = cd_get(dv, "NumberValue");
-    double x;
-    if (num && (!cd_is(num, CDV_STRING) || !parse_number(num->u.s.p, &x)))
+    if (num && (!cd_is(num, CDV_STRING) || !is_number(num->u.s.p)))
         return cd_fail(c->err, CD_E_FacetValidationException,
                        "the DefaultValue of attribute '%s' is not a number", attr);
     return 0;
@@ -234,15 +197,10 @@ static int read_definition(cd_ctx *c, const defining *df, const char *attr,
     return 0;
 }
 
-static int cmp_attr(const void *x, const void *y)
-{
-    return strcmp(((const cd_attrdef *)x)->name, ((const cd_attrdef *)y)->name);
-}
-
 /* Sorts attributes by name and checks names are unique and the per-facet limits. */
 static int sort_and_count(cd_ctx *c, const defining *df, cd_attrdef *attrs, size_t n)
 {
-    qsort(attrs, n, sizeof *attrs, cmp_attr);
+    qsort(attrs, n, sizeof *attrs, cd_attrdef_cmp);
     size_t required = 0, defaults = 0;
     for (size_t i = 0; i < n; i++) {
         if (i && strcmp(attrs[i - 1].name, attrs[i].name) == 0)
@@ -281,16 +239,13 @@ static int check_references(cd_ctx *c, const cd_schema *s, const cd_facet *f)
             tf = f;
         } else {
             cd_facet *loaded;
-            bool exists;
-            int rc = cd_facet_exists(c, s->sid, a->target_facet, &exists);
-            if (rc)
-                return rc;
-            if (!exists)
+            int rc = cd_facet_read(c, s, a->target_facet, &loaded);
+            if (rc == CD_E_FacetNotFoundException)
                 return cd_fail(c->err, CD_E_FacetValidationException,
                                "attribute '%s' refers to facet '%s', which schema '%s' does not "
                                "have",
                                a->name, a->target_facet, s->arn);
-            if ((rc = cd_facet_read(c, s, a->target_facet, &loaded)))
+            if (rc)
                 return rc;
             tf = loaded;
         }
@@ -441,18 +396,6 @@ static int name_item(cd_ctx *c, cd_slice key, cd_slice val, bool dry, void *ud, 
     return v && cd_list_push(c->a, l->names, v) ? 1 : cd_oom(c);
 }
 
-static int names_reply(cd_ctx *c, cd_value *names, const char *token, cd_value **resp)
-{
-    cd_value *r = cd_map(c->a);
-    if (!r || !cd_map_set(c->a, r, "FacetNames", names))
-        return cd_oom(c);
-    int rc = cd_set_token(c, r, token);
-    if (rc)
-        return rc;
-    *resp = r;
-    return 0;
-}
-
 /* Lists the names under prefix (F or L) of schema s. */
 static int list_names(cd_ctx *c, const cd_value *req, unsigned char prefix, cd_value **resp)
 {
@@ -469,9 +412,10 @@ static int list_names(cd_ctx *c, const cd_value *req, unsigned char prefix, cd_v
     const char *token = NULL;
     if (s.kind != CD_SCHEMA_BASE) {
         rc = cd_page_scan(c, req, k, 5, k, 5, 0, name_item, &l, &token);
-    } else if (prefix == CDK_FACET) {
+    } else {
+        /* Built in: four facets, no typed-link facets (a NextToken is checked all the same). */
         size_t n = 0, from, to;
-        while (cd_base_facet_names[n])
+        while (prefix == CDK_FACET && cd_base_facet_names[n])
             n++;
         rc = cd_page_array(c, req, k, 5, cd_base_facet_names, n, true, 0, &from, &to, &token);
         for (size_t i = from; rc == 0 && i < to; i++) {
@@ -480,7 +424,7 @@ static int list_names(cd_ctx *c, const cd_value *req, unsigned char prefix, cd_v
                 rc = cd_oom(c);
         }
     }
-    return rc ? rc : names_reply(c, l.names, token, resp);
+    return rc ? rc : cd_page_reply(c, "FacetNames", l.names, token, resp);
 }
 
 static int list_facet_names(cd_ctx *c, const cd_value *req, cd_value **resp)
@@ -554,16 +498,11 @@ static int attrs_reply(cd_ctx *c, const cd_value *req, uint32_t sid, const char 
     int rc = cd_page_array(c, req, scope, sn, names, n, true, 0, &from, &to, &token);
     if (rc)
         return rc;
-    cd_value *r = cd_map(c->a), *list = cd_list(c->a);
-    if (!r || !list)
-        return cd_oom(c);
-    for (size_t i = from; i < to; i++)
+    cd_value *list = cd_list(c->a);
+    for (size_t i = from; list && i < to; i++)
         if (!cd_list_push(c->a, list, shape(c->a, &attrs[i])))
             return cd_oom(c);
-    if (!cd_map_set(c->a, r, "Attributes", list) || (rc = cd_set_token(c, r, token)))
-        return rc ? rc : cd_oom(c);
-    *resp = r;
-    return 0;
+    return cd_page_reply(c, "Attributes", list, token, resp);
 }
 
 static int list_facet_attributes(cd_ctx *c, const cd_value *req, cd_value **resp)

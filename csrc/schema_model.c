@@ -445,8 +445,6 @@ static int newest_in_family(cd_ctx *c, const char *name, const char *version, ui
     return found ? 0 : CD_KV_NOTFOUND;
 }
 
-static const char *shown(const cd_arn *arn) { return arn->text; }
-
 int cd_schema_from_arn(cd_ctx *c, const char *member, const cd_arn *arn, cd_schema *out)
 {
     memset(out, 0, sizeof *out);
@@ -459,7 +457,7 @@ int cd_schema_from_arn(cd_ctx *c, const char *member, const cd_arn *arn, cd_sche
         if (rc == CD_KV_NOTFOUND)
             return cd_fail(c->err, CD_E_ResourceNotFoundException,
                            "%s '%s': there is no development schema named '%s'", member,
-                           shown(arn), arn->name);
+                           arn->text, arn->name);
         break;
     case CD_ARN_PUBLISHED:
         if (arn->minor) {
@@ -471,14 +469,14 @@ int cd_schema_from_arn(cd_ctx *c, const char *member, const cd_arn *arn, cd_sche
         if (rc == CD_KV_NOTFOUND)
             return cd_fail(c->err, CD_E_ResourceNotFoundException,
                            "%s '%s': schema '%s' is not published with version %s%s%s", member,
-                           shown(arn), arn->name, arn->version, arn->minor ? "/" : "",
+                           arn->text, arn->name, arn->version, arn->minor ? "/" : "",
                            arn->minor ? arn->minor : "");
         break;
     case CD_ARN_APPLIED:
     case CD_ARN_BASE:
         if ((rc = cd_directory_by_id(c, arn->directory_id, &out->dir))) {
             if (rc == CD_E_ResourceNotFoundException)
-                cd_fail(c->err, rc, "%s '%s': there is no directory '%s'", member, shown(arn),
+                cd_fail(c->err, rc, "%s '%s': there is no directory '%s'", member, arn->text,
                         arn->directory_id);
             return rc;
         }
@@ -496,16 +494,16 @@ int cd_schema_from_arn(cd_ctx *c, const char *member, const cd_arn *arn, cd_sche
         if (rc == CD_KV_NOTFOUND)
             return cd_fail(c->err, CD_E_ResourceNotFoundException,
                            "%s '%s': schema %s/%s is not applied to directory '%s'", member,
-                           shown(arn), arn->name, arn->version, arn->directory_id);
+                           arn->text, arn->name, arn->version, arn->directory_id);
         break;
     case CD_ARN_MANAGED:
         return cd_fail(c->err, CD_E_NotImplementedException,
                        "%s '%s': the managed QuickStart schema is not available yet in "
                        "clouddir %s; publish a schema of your own instead",
-                       member, shown(arn), CLOUDDIR_VERSION);
+                       member, arn->text, CLOUDDIR_VERSION);
     default:
         return cd_fail(c->err, CD_E_InvalidArnException, "%s '%s' is not a schema ARN", member,
-                       shown(arn));
+                       arn->text);
     }
     if (rc)
         return rc;
@@ -525,7 +523,7 @@ int cd_schema_from_arn(cd_ctx *c, const char *member, const cd_arn *arn, cd_sche
             return cd_fail(c->err, CD_E_ResourceNotFoundException,
                            "%s '%s': directory '%s' has schema %s/%s applied, but not minor "
                            "version %s",
-                           member, shown(arn), arn->directory_id, arn->name, arn->version,
+                           member, arn->text, arn->directory_id, arn->name, arn->version,
                            arn->minor);
     }
     switch (out->kind) {
@@ -764,7 +762,7 @@ int cd_facet_read(cd_ctx *c, const cd_schema *s, const char *name, cd_facet **ou
     return rc;
 }
 
-static int cmp_attr(const void *x, const void *y)
+int cd_attrdef_cmp(const void *x, const void *y)
 {
     return strcmp(((const cd_attrdef *)x)->name, ((const cd_attrdef *)y)->name);
 }
@@ -785,9 +783,10 @@ const cd_attrdef *cd_facet_attr(const cd_facet *f, const char *name)
     return NULL;
 }
 
-int cd_facet_resolve(cd_ctx *c, const cd_directory *d, cd_facet *f)
+/* Resolves references (type, default, rules, immutability from their targets) and adds the
+ * base policy attributes to POLICY facets: what the data plane sees. */
+static int resolve_facet(cd_ctx *c, cd_facet *f)
 {
-    (void)d;
     /* Targets in other facets: each loaded once per call. */
     cd_facet *other[8];
     size_t nother = 0;
@@ -842,7 +841,7 @@ int cd_facet_resolve(cd_ctx *c, const cd_directory *d, cd_facet *f)
             attrs[n].is_reference = true;
             n++;
         }
-    qsort(attrs, n, sizeof *attrs, cmp_attr);
+    qsort(attrs, n, sizeof *attrs, cd_attrdef_cmp);
     f->attrs = attrs;
     f->nattrs = n;
     return 0;
@@ -868,6 +867,12 @@ int cd_facet_find(cd_ctx *c, const cd_directory *d, const cd_value *schema_facet
         cd_schema s;
         return cd_schema_from_arn(c, "SchemaArn", &arn, &s);  /* not available yet */
     }
+    if (arn.minor)
+        return cd_fail(c->err, CD_E_InvalidArnException,
+                       "SchemaArn '%s' names minor version %s; data-plane requests name the "
+                       "applied schema without one (%.*s), and use the minor version in use",
+                       arn.text, arn.minor,
+                       (int)(strlen(arn.text) - strlen(arn.minor) - 1), arn.text);
     if (strcmp(arn.directory_id, d->id) != 0)
         return cd_fail(c->err, CD_E_FacetValidationException,
                        "schema '%s' belongs to another directory; directory '%s' can use its "
@@ -897,7 +902,7 @@ int cd_facet_find(cd_ctx *c, const cd_directory *d, const cd_value *schema_facet
     if (rc == CD_KV_NOTFOUND)
         return cd_fail(c->err, CD_E_FacetNotFoundException, "schema '%s' has no facet named '%s'",
                        sarn, name);
-    return rc ? rc : cd_facet_resolve(c, d, *out);
+    return rc ? rc : resolve_facet(c, *out);
 }
 
 int cd_facet_by_sid(cd_ctx *c, const cd_directory *d, uint32_t sid, const char *name,
@@ -924,7 +929,7 @@ int cd_facet_by_sid(cd_ctx *c, const cd_directory *d, uint32_t sid, const char *
     if (rc == CD_KV_NOTFOUND)
         return cd_fail(c->err, CD_E_FacetNotFoundException, "schema '%s' has no facet named '%s'",
                        sarn, name);
-    return rc ? rc : cd_facet_resolve(c, d, *out);
+    return rc ? rc : resolve_facet(c, *out);
 }
 
 /* ================================================================ typed-link facets */
@@ -1133,10 +1138,13 @@ int cd_page_array(cd_ctx *c, const cd_value *req, const void *scope, size_t sn,
     return 0;
 }
 
-int cd_set_token(cd_ctx *c, cd_value *resp, const char *token)
+int cd_page_reply(cd_ctx *c, const char *member, cd_value *items, const char *token,
+                  cd_value **resp)
 {
-    if (!token)
-        return 0;
-    cd_value *t = cd_strz(c->a, token);
-    return t && cd_map_set(c->a, resp, "NextToken", t) ? 0 : cd_oom(c);
+    cd_value *r = cd_map(c->a);
+    if (!r || !items || !cd_map_set(c->a, r, member, items) ||
+        (token && !cd_map_set(c->a, r, "NextToken", cd_strz(c->a, token))))
+        return cd_oom(c);
+    *resp = r;
+    return 0;
 }

@@ -1,6 +1,6 @@
 /* schema_model.h — the control plane's own interface: schema, facet and typed-link facet
- * records, directory records by id, the small record codec they share, and the prefix
- * pager every listing uses.  Used by schema.c, facet.c, directory.c, tags.c and
+ * records, directory records by id, the small record codec they share, and the pagers and
+ * reply every listing uses.  Used by schema.c, facet.c, directory.c, tags.c and
  * schema_model.c; the data plane reads the catalog through catalog.h instead.
  *
  * Schema kinds: development (mutable), published (immutable snapshot), applied (a copy of a
@@ -99,9 +99,6 @@ int cd_count_prefix(cd_ctx *c, const void *prefix, size_t pn, size_t stop, size_
 /* A facet exactly as declared (references not resolved, no POLICY additions);
  * cd_facet.schema_arn is the schema's canonical ARN. */
 int cd_facet_read(cd_ctx *c, const cd_schema *s, const char *name, cd_facet **out);
-/* Resolves references (type, default, rules, immutability from their targets) and adds the
- * base policy attributes to POLICY facets: what the data plane sees. */
-int cd_facet_resolve(cd_ctx *c, const cd_directory *d, cd_facet *f);
 /* Stores f (attrs sorted by name) in schema sid. */
 int cd_facet_write(cd_ctx *c, uint32_t sid, const cd_facet *f);
 int cd_facet_delete(cd_ctx *c, uint32_t sid, const char *name);
@@ -111,8 +108,11 @@ int cd_facet_exists(cd_ctx *c, uint32_t sid, const char *name, bool *out);
 int cd_base_facet(cd_ctx *c, const cd_directory *d, const char *name, cd_facet **out);
 extern const char *const cd_base_facet_names[];   /* NULL-terminated, sorted */
 
+/* API spellings ("STRING", "LEAF_NODE"); cd_object_type_name(CD_OT_NONE) is NULL. */
 const char *cd_attr_type_name(cd_attr_type t);
 const char *cd_object_type_name(cd_object_type t);
+/* qsort comparator of cd_attrdef by name (the order facets store attributes in). */
+int cd_attrdef_cmp(const void *x, const void *y);
 
 /* Facet keys: `F` + sid(4) + name.  Names are at most CD_FACET_NAME_MAX bytes (the model
  * allows 64); a longer name is never stored, so lookups of one find nothing. */
@@ -168,7 +168,8 @@ int cd_page_scan(cd_ctx *c, const cd_value *req, const void *prefix, size_t pn,
 int cd_page_array(cd_ctx *c, const cd_value *req, const void *scope, size_t sn,
                   const char *const *names, size_t n, bool sorted, int limit, size_t *from,
                   size_t *to, const char **token);
-/* Sets resp.NextToken when token is not NULL. */
-int cd_set_token(cd_ctx *c, cd_value *resp, const char *token);
+/* A listing's response: { <member> = items, NextToken = token (left out when NULL) }. */
+int cd_page_reply(cd_ctx *c, const char *member, cd_value *items, const char *token,
+                  cd_value **resp);
 
 #endif

@@ -142,16 +142,12 @@ static int list_tags(cd_ctx *c, const cd_value *req, cd_value **resp)
     int limit = max > 0 && max < 1000000000 ? (int)max : 1000000000;
     unsigned char p[5];
     tag_key(p, d->num, "", 0);
-    cd_value *list = cd_list(c->a), *r = cd_map(c->a);
+    cd_value *list = cd_list(c->a);
     const char *token;
-    if (!list || !r)
+    if (!list)
         return cd_oom(c);
-    if ((rc = cd_page_scan(c, req, p, 5, p, 5, limit, tag_item, list, &token)))
-        return rc;
-    if (!cd_map_set(c->a, r, "Tags", list) || (rc = cd_set_token(c, r, token)))
-        return rc ? rc : cd_oom(c);
-    *resp = r;
-    return 0;
+    rc = cd_page_scan(c, req, p, 5, p, 5, limit, tag_item, list, &token);
+    return rc ? rc : cd_page_reply(c, "Tags", list, token, resp);
 }
 
 const cd_handler_entry cd_tag_handlers[] = {

@@ -258,6 +258,13 @@ static void test_catalog(const char *dir_arn, const char *applied, const char *o
                        schema_facet("arn:aws:clouddirectory:us-east-1:123456789012:schema/"
                                     "published/org/1", "Person"), &f);
     fails_with(&r, rc, CD_E_InvalidArnException, "a published schema ARN");
+    /* Data-plane requests name the applied schema without a minor version (§1.1). */
+    snprintf(base, sizeof base, "%s/0", applied);
+    rc = cd_facet_find(c, d, schema_facet(base, "Person"), &f);
+    fails_with(&r, rc, CD_E_InvalidArnException, "an applied schema ARN with a minor version");
+    snprintf(base, sizeof base, "%s/schema/CloudDirectory/1.0/0", dir_arn);
+    rc = cd_facet_find(c, d, schema_facet(base, "NODE"), &f);
+    fails_with(&r, rc, CD_E_InvalidArnException, "the base schema ARN with a minor version");
     rc = cd_facet_find(c, d, schema_facet("org", "Person"), &f);
     fails_with(&r, rc, CD_E_InvalidArnException, "not an ARN");
     rc = cd_facet_find(c, d, M("SchemaArn", S(applied), NULL), &f);

@@ -96,6 +96,29 @@ describe("directories", function()
                                   "schema/published/org/1" })
     end)
 
+    it("allows 100 live directories under limits = aws; deleted ones free their place",
+       function()
+      local fast = helper.client{ sync = false }
+      local f = helper.fixture(fast, { directory = false })
+      local first
+      for i = 1, 100 do
+        local arn = fast:CreateDirectory{ Name = "d" .. i, SchemaArn = f.published_arn }
+                      .DirectoryArn
+        first = first or arn
+      end
+      local e = expect_error("LimitExceededException", fast.CreateDirectory, fast,
+        { Name = "d101", SchemaArn = f.published_arn })
+      assert.matches("100", e.message)
+      fast:DisableDirectory{ DirectoryArn = first }
+      expect_error("LimitExceededException", fast.CreateDirectory, fast,
+        { Name = "d101", SchemaArn = f.published_arn })
+      fast:DeleteDirectory{ DirectoryArn = first }
+      fast:CreateDirectory{ Name = "d101", SchemaArn = f.published_arn }
+      local free = helper.client{ sync = false, limits = "none" }
+      local g = helper.fixture(free, { directory = false })
+      for i = 1, 101 do free:CreateDirectory{ Name = "d" .. i, SchemaArn = g.published_arn } end
+    end)
+
     it("writes nothing when it fails", function()
       pcall(cd.CreateDirectory, cd, { Name = "d", SchemaArn = PREFIX .. "schema/published/x/1" })
       assert.same({}, cd:ListDirectories{}.Directories)
@@ -355,6 +378,9 @@ describe("directories", function()
     it("the base schema is in use everywhere but never listed", function()
       local base = dir.DirectoryArn .. "/schema/CloudDirectory/1.0"
       assert.same({ AppliedSchemaArn = base }, cd:GetAppliedSchemaVersion{ SchemaArn = base })
+      local e = expect_error("InvalidArnException", cd.GetAppliedSchemaVersion, cd,
+        { SchemaArn = base .. "/1" })
+      assert.matches("no minor version", e.message)
       expect_error("InvalidArnException", cd.ListAppliedSchemaArns, cd,
         { DirectoryArn = dir.DirectoryArn, SchemaArn = base })
     end)
@@ -370,6 +396,17 @@ describe("directories", function()
         { SchemaArn = UNKNOWN_DIRECTORY .. "/schema/org/1" })
       expect_error("ResourceNotFoundException", cd.GetAppliedSchemaVersion, cd,
         { SchemaArn = dir.AppliedSchemaArn .. "/9" })
+    end)
+
+    it("ListAppliedSchemaArns needs the major version ARN, without a minor", function()
+      local hr = helper.fixture(cd, { schema = "hr", directory = false, minor = "3" })
+      local applied = cd:ApplySchema{ PublishedSchemaArn = hr.published_arn,
+                                      DirectoryArn = dir.DirectoryArn }.AppliedSchemaArn
+      for _, minor in ipairs{ "3", "9" } do
+        local e = expect_error("InvalidArnException", cd.ListAppliedSchemaArns, cd,
+          { DirectoryArn = dir.DirectoryArn, SchemaArn = applied .. "/" .. minor })
+        assert.matches(applied, e.message, 1, true)
+      end
     end)
 
     it("raise InvalidArnException for the wrong kinds of ARN", function()

@@ -298,6 +298,16 @@ describe("facets", function()
         with_rule("NUMBER_COMPARISON", "NUMBER", { max = "1x" }))
     end)
 
+    it("compare min and max exactly, beyond what a double holds", function()
+      create_error("InvalidRuleException", "F", "NODE",
+        with_rule("NUMBER_COMPARISON", "NUMBER", { min = "1.00000000000000000001", max = "1" }))
+      create_error("InvalidRuleException", "F", "NODE",
+        with_rule("STRING_LENGTH", "STRING",
+                  { min = "18446744073709551617", max = "18446744073709551616" }))
+      create("F", "NODE", with_rule("NUMBER_COMPARISON", "NUMBER",
+                                    { min = "1", max = "1.00000000000000000001" }))
+    end)
+
     it("need min <= max", function()
       create_error("InvalidRuleException", "F", "NODE",
         with_rule("STRING_LENGTH", "STRING", { min = "5", max = "4" }))
@@ -404,6 +414,14 @@ describe("facets", function()
         { SchemaArn = schema, NextToken = "bogus" })
     end)
 
+    it("checks the NextToken on the base schema too", function()
+      local fx = helper.fixture(cd)
+      for _, op in ipairs{ "ListFacetNames", "ListTypedLinkFacetNames" } do
+        expect_error("InvalidNextTokenException", cd.call, cd, op,
+          { SchemaArn = fx.base_arn, NextToken = "bogus" })
+      end
+    end)
+
     it("raises ResourceNotFoundException for an unknown schema", function()
       expect_error("ResourceNotFoundException", cd.ListFacetNames, cd,
         { SchemaArn = PREFIX .. "schema/published/nope/1" })
@@ -440,6 +458,21 @@ describe("facets", function()
       local p2 = cd:ListFacetAttributes{ SchemaArn = schema, Name = "F", NextToken = p1.NextToken }
       assert.same({ "a11", "a12" }, { p2.Attributes[1].Name, p2.Attributes[2].Name })
       assert.is_nil(p2.NextToken)
+    end)
+
+    it("clamps MaxResults to 30 under limits = aws, honours any size under none", function()
+      local attrs = {}
+      for i = 1, 35 do attrs[i] = attr(string.format("a%02d", i)) end
+      create("F", "NODE", attrs)
+      local r = cd:ListFacetAttributes{ SchemaArn = schema, Name = "F", MaxResults = 100 }
+      assert.equal(30, #r.Attributes)
+      assert.is_string(r.NextToken)
+      local free = helper.client{ limits = "none" }
+      local arn = free:CreateSchema{ Name = "org" }.SchemaArn
+      free:CreateFacet{ SchemaArn = arn, Name = "F", ObjectType = "NODE", Attributes = attrs }
+      r = free:ListFacetAttributes{ SchemaArn = arn, Name = "F", MaxResults = 100 }
+      assert.equal(35, #r.Attributes)
+      assert.is_nil(r.NextToken)
     end)
 
     it("rejects a NextToken of another facet", function()

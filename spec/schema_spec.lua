@@ -45,6 +45,16 @@ describe("schemas", function()
     it("rejects a malformed name", function()
       expect_error("ValidationException", cd.CreateSchema, cd, { Name = "has space" })
     end)
+
+    it("allows 20 development schemas under limits = aws, any number under none", function()
+      for i = 1, 20 do cd:CreateSchema{ Name = "s" .. i } end
+      expect_error("LimitExceededException", cd.CreateSchema, cd, { Name = "s21" })
+      assert.equal(20, #cd:ListDevelopmentSchemaArns{ MaxResults = 30 }.SchemaArns)
+      cd:DeleteSchema{ SchemaArn = PREFIX .. "schema/development/s1" }
+      cd:CreateSchema{ Name = "s21" }   -- a deleted schema frees its place
+      local free = helper.client{ limits = "none" }
+      for i = 1, 21 do free:CreateSchema{ Name = "s" .. i } end
+    end)
   end)
 
   describe("ListDevelopmentSchemaArns", function()
@@ -77,9 +87,9 @@ describe("schemas", function()
       assert.is_nil(p2.NextToken)
     end)
 
-    it("clamps MaxResults to 30 under limits = aws, not under none", function()
-      for i = 1, 35 do cd:CreateSchema{ Name = string.format("s%02d", i) } end
-      assert.equal(30, #cd:ListDevelopmentSchemaArns{ MaxResults = 100 }.SchemaArns)
+    -- (limits = "aws" allows 20 development schemas, too few to show the clamp to 30:
+    -- facet_spec shows it on ListFacetAttributes.)
+    it("honours any page size under limits = none", function()
       local free = helper.client{ limits = "none" }
       for i = 1, 35 do free:CreateSchema{ Name = string.format("s%02d", i) } end
       assert.equal(35, #free:ListDevelopmentSchemaArns{ MaxResults = 100 }.SchemaArns)
@@ -236,6 +246,32 @@ describe("schemas", function()
       cd:DeleteSchema{ SchemaArn = pub }
       assert.equal(pub, cd:PublishSchema{ DevelopmentSchemaArn = dev.schema_arn,
                                           Version = "1" }.PublishedSchemaArn)
+    end)
+
+    it("refuses CloudDirectory/1.0, the name and version of every directory's base schema",
+       function()
+      local e = expect_error("SchemaAlreadyPublishedException", cd.PublishSchema, cd,
+        { DevelopmentSchemaArn = dev.schema_arn, Version = "1.0", Name = "CloudDirectory" })
+      assert.matches("base schema", e.message)
+      local own = cd:CreateSchema{ Name = "CloudDirectory" }.SchemaArn
+      expect_error("SchemaAlreadyPublishedException", cd.PublishSchema, cd,
+        { DevelopmentSchemaArn = own, Version = "1.0" })
+      -- other versions of that name are ordinary schemas
+      assert.equal(PREFIX .. "schema/published/CloudDirectory/1.1",
+        cd:PublishSchema{ DevelopmentSchemaArn = own, Version = "1.1" }.PublishedSchemaArn)
+    end)
+
+    it("allows 20 published schemas under limits = aws, any number under none", function()
+      for i = 1, 20 do
+        cd:PublishSchema{ DevelopmentSchemaArn = dev.schema_arn, Version = tostring(i) }
+      end
+      local e = expect_error("LimitExceededException", cd.PublishSchema, cd,
+        { DevelopmentSchemaArn = dev.schema_arn, Version = "21" })
+      assert.matches("20", e.message)
+      assert.equal(20, #cd:ListPublishedSchemaArns{ MaxResults = 30 }.SchemaArns)
+      local free = helper.client{ limits = "none" }
+      local arn = free:CreateSchema{ Name = "org" }.SchemaArn
+      for i = 1, 21 do free:PublishSchema{ DevelopmentSchemaArn = arn, Version = tostring(i) } end
     end)
 
     it("raises ResourceNotFoundException for an unknown development schema", function()

@@ -129,8 +129,11 @@ describe("tags", function()
     assert.same({ { Key = "a", Value = "b" } }, tags())
   end)
 
-  it("rejects a tag without a Key", function()
+  it("rejects a tag without a Key, keeping none of the call's tags", function()
     expect_error("ValidationException", cd.TagResource, cd,
       { ResourceArn = fx.directory_arn, Tags = { { Value = "b" } } })
+    expect_error("ValidationException", cd.TagResource, cd,
+      { ResourceArn = fx.directory_arn, Tags = { { Key = "a", Value = "1" }, { Value = "b" } } })
+    assert.same({}, tags())
   end)
 end)
