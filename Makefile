@@ -98,3 +98,24 @@ install: all
 
 clean:
 	rm -rf build build-*
+
+# make bench: the raw LMDB floor, then clouddir from C and Lua on BENCH_N objects (spec/bench/).
+BENCH_N    ?= 1000000
+BENCH_REPS ?= 7
+BENCH_BINS := $(BUILD)/bench/raw_lmdb $(BUILD)/bench/cd_bench $(BUILD)/bench/bench_clock.so
+
+bench: deps
+	$(MAKE) $(BENCH_BINS) $(CORE_SO)
+	BUILD=$(BUILD) BENCH_N=$(BENCH_N) BENCH_REPS=$(BENCH_REPS) LUA=$(LUA) bash spec/bench/run.sh
+
+$(BUILD)/bench/raw_lmdb: spec/bench/raw_lmdb.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $< -llmdb
+
+$(BUILD)/bench/cd_bench: spec/bench/cd_bench.c $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(LDLIBS_CORE)
+
+$(BUILD)/bench/bench_clock.so: spec/bench/bench_clock.c
+	@mkdir -p $(@D)
+	$(CC) -shared $(ALL_CFLAGS) -o $@ $<
