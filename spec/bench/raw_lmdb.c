@@ -20,8 +20,8 @@
 
 /* The flags csrc/kv.c (cd_kv_open) opens a store with: keep the two in step, or the floor
  * stops being the floor of the engine. */
-#define ENGINE_ENV_FLAGS (MDB_WRITEMAP | MDB_NOSYNC)
-#define ENGINE_ENV_FLAGS_TEXT "MDB_WRITEMAP|MDB_NOSYNC"
+#define ENGINE_ENV_FLAGS (MDB_WRITEMAP | MDB_NOSYNC | MDB_NORDAHEAD)
+#define ENGINE_ENV_FLAGS_TEXT "MDB_WRITEMAP|MDB_NOSYNC|MDB_NORDAHEAD"
 
 #define KEY_LEN 9
 #define VAL_LEN 60
