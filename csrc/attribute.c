@@ -2,6 +2,7 @@
  * definitions, storing them, and finding the storage slot an attribute key names. */
 #include <string.h>
 #include "attribute.h"
+#include "object.h"   /* cd_u64be_put / cd_u64be_get */
 #include "keys.h"
 #include "rules.h"
 
@@ -42,14 +43,11 @@ int cd_attrval_read(cd_ctx *c, const cd_value *tv, const char *what, cd_attrval 
                            "%s: NumberValue '%.*s' is not a decimal number (expected e.g. "
                            "\"42\", \"-1.5\", \"1e3\")",
                            what, (int)(out->n > 100 ? 100 : out->n), out->p);
-    } else if ((v = cd_get(tv, "DatetimeValue")) && (v->type == CDV_TIME || v->type == CDV_INT)) {
-        /* The shape checker turns timestamps into CDV_TIME; an integer is taken as ms too
-         * (stored defaults from older records). */
+    } else if ((v = cd_get(tv, "DatetimeValue")) && v->type == CDV_TIME) {
+        /* The shape checker has turned seconds into milliseconds, in requests and in the
+         * DefaultValues facets keep alike. */
         out->type = CD_ATTR_DATETIME;
         out->ms = v->u.i;
-    } else if (v && v->type == CDV_FLOAT && cd_get(tv, "DatetimeValue") == v) {
-        out->type = CD_ATTR_DATETIME;
-        out->ms = (int64_t)(v->u.f * 1000.0);
     } else {
         return cd_fail(c->err, CD_E_ValidationException,
                        "%s must have exactly one of StringValue, BinaryValue, BooleanValue, "
@@ -114,31 +112,21 @@ bool cd_attrval_decode(const void *src, size_t n, cd_attrval *out)
     case CD_ATTR_BOOLEAN:
         out->b = n == 2 && p[1];
         return n == 2;
-    case CD_ATTR_DATETIME: {
+    case CD_ATTR_DATETIME:
         if (n != 9)
             return false;
-        uint64_t x = 0;
-        for (int i = 1; i <= 8; i++)
-            x = (x << 8) | p[i];
-        out->ms = (int64_t)x;
+        out->ms = (int64_t)cd_u64be_get(p + 1);
         return true;
-    }
     default: return false;
     }
 }
 
 /* ---------------------------------------------------------------- slots */
 
-static void put_u64be(unsigned char *p, uint64_t x)
-{
-    for (int i = 7; i >= 0; i--, x >>= 8)
-        p[i] = (unsigned char)x;
-}
-
 size_t cd_slot_prefix(unsigned char *buf, uint64_t oid, uint32_t sid, const char *facet)
 {
     buf[0] = CDK_ATTRIBUTE;
-    put_u64be(buf + 1, oid);
+    cd_u64be_put(buf + 1, oid);
     if (!facet)
         return 9;
     buf[9] = (unsigned char)(sid >> 24);

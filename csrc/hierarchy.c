@@ -150,7 +150,7 @@ int cd_link_add(cd_ctx *c, const cd_object *parent, const cd_object *child, cons
                 size_t n)
 {
     unsigned char key[CD_LINK_KEY_MAX], val[17];
-    if (n > 256)
+    if (n > CD_LINK_NAME_BYTES)
         return cd_fail(c->err, CD_E_ValidationException, "LinkName is too long");
     size_t kn = cd_child_key(key, parent->oid, name, n);
     cd_slice old;
@@ -230,9 +230,11 @@ static int attach_object(cd_ctx *c, const cd_value *req, cd_value **resp)
     if (child.oid == parent.oid)
         return cd_fail(c->err, CD_E_InvalidAttachmentException,
                        "ChildReference: an object cannot be attached to itself");
+    if (ln > CD_LINK_NAME_BYTES)
+        return cd_fail(c->err, CD_E_ValidationException, "LinkName is too long");
     unsigned char key[CD_LINK_KEY_MAX];
     cd_slice v;
-    rc = cd_get_key(c, key, cd_child_key(key, parent.oid, link, ln > 256 ? 256 : ln), &v);
+    rc = cd_get_key(c, key, cd_child_key(key, parent.oid, link, ln), &v);
     if (rc == 0)
         return cd_fail(c->err, CD_E_LinkNameAlreadyInUseException,
                        "LinkName: the parent already has a child linked as '%s'", link);
@@ -297,9 +299,9 @@ static int detach_object(cd_ctx *c, const cd_value *req, cd_value **resp)
         return cd_fail(c->err, CD_E_NotNodeException,
                        "ParentReference: the object is not a NODE, so it has no children");
     unsigned char key[CD_LINK_KEY_MAX];
-    size_t kn = cd_child_key(key, parent.oid, link, ln > 256 ? 256 : ln);
+    size_t kn = ln > CD_LINK_NAME_BYTES ? 0 : cd_child_key(key, parent.oid, link, ln);
     cd_slice v;
-    rc = cd_get_key(c, key, kn, &v);
+    rc = kn ? cd_get_key(c, key, kn, &v) : CD_KV_NOTFOUND;   /* no link has a longer name */
     if (rc == CD_KV_NOTFOUND)
         return cd_fail(c->err, CD_E_ResourceNotFoundException,
                        "LinkName: the parent has no child linked as '%s'", link);
@@ -312,7 +314,7 @@ static int detach_object(cd_ctx *c, const cd_value *req, cd_value **resp)
     memcpy(tag, (const unsigned char *)v.p + 8, 8);
     if ((rc = cd_del_key(c, key, kn)))
         return rc;
-    kn = cd_parent_key(key, child, parent.oid, link, ln > 256 ? 256 : ln);
+    kn = cd_parent_key(key, child, parent.oid, link, ln);
     if ((rc = cd_del_key(c, key, kn)) && rc != CD_KV_NOTFOUND)
         return rc;
     if (!(*resp = cd_map(c->a)))

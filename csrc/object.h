@@ -80,7 +80,9 @@ bool cd_object_id_parse(const cd_directory *d, const char *id, size_t n, uint64_
                         unsigned char tag[8]);
 
 /* ---- hierarchy keys ---- */
-#define CD_LINK_KEY_MAX (1 + 8 + 8 + 256)
+/* Link names are at most 64 characters (the model), so at most 256 bytes of UTF-8. */
+#define CD_LINK_NAME_BYTES 256
+#define CD_LINK_KEY_MAX (1 + 8 + 8 + CD_LINK_NAME_BYTES)
 size_t cd_child_key(unsigned char *k, uint64_t parent, const char *name, size_t n);
 size_t cd_parent_key(unsigned char *k, uint64_t child, uint64_t parent, const char *name,
                      size_t n);

@@ -16,7 +16,9 @@ typedef struct decimal {
     int64_t exp;         /* decimal exponent of the position before digit `first` */
 } decimal;
 
-#define EXP_LIMIT ((int64_t)1 << 60)  /* exponents saturate here; ample for comparisons */
+/* Exponents are below 10^18 in magnitude (rules.h), so every sum below fits in int64 and
+ * every comparison is exact. */
+#define EXP_LIMIT ((int64_t)1000000000000000000)
 
 static int digit_at(const decimal *d, size_t i)
 {
@@ -55,8 +57,11 @@ static bool parse_decimal(const char *s, size_t n, decimal *d)
         if (i < n && (s[i] == '+' || s[i] == '-'))
             esign = s[i++] == '-' ? -1 : 1;
         size_t start = i;
-        for (; i < n && s[i] >= '0' && s[i] <= '9'; i++)
-            e = e < EXP_LIMIT / 10 ? e * 10 + (s[i] - '0') : EXP_LIMIT;
+        for (; i < n && s[i] >= '0' && s[i] <= '9'; i++) {
+            if (e >= EXP_LIMIT / 10)   /* another digit would reach EXP_LIMIT */
+                return false;
+            e = e * 10 + (s[i] - '0');
+        }
         if (i == start)
             return false;
         e *= esign;
@@ -119,36 +124,36 @@ int cd_decimal_cmp(const char *as, size_t an, const char *bs, size_t bn)
 
 /* ---------------------------------------------------------------- STRING_FROM_SET */
 
+/* The quote that closes a quoted item starting at allowed[open]: the first later quote
+ * followed by a comma or the end of the list; NULL when there is none. */
+static const char *closing_quote(const char *allowed, size_t n, size_t open)
+{
+    for (size_t i = open + 1; i < n; i++)
+        if (allowed[i] == '"' && (i + 1 == n || allowed[i + 1] == ','))
+            return allowed + i;
+    return NULL;
+}
+
 bool cd_rule_set_contains(const char *allowed, size_t allowed_n, const char *s, size_t n)
 {
     size_t i = 0;
     while (i <= allowed_n) {
-        const char *item;
-        size_t len;
-        size_t comma = i;
-        while (comma < allowed_n && allowed[comma] != ',')
-            comma++;
-        if (i < allowed_n && allowed[i] == '"') {
-            /* A quoted item runs to the next quote and may hold commas. */
-            const char *close = memchr(allowed + i + 1, '"', allowed_n - i - 1);
-            if (close) {
-                item = allowed + i + 1;
-                len = (size_t)(close - item);
-                size_t after = (size_t)(close - allowed) + 1;
-                comma = after;
-                while (comma < allowed_n && allowed[comma] != ',')
-                    comma++;
-            } else {  /* no closing quote: the quote is literal */
-                item = allowed + i;
-                len = comma - i;
-            }
-        } else {
-            item = allowed + i;
-            len = comma - i;
+        const char *item = allowed + i, *close = NULL;
+        size_t end;   /* where the item's text ends; the next item starts after end + 1 */
+        if (i < allowed_n && allowed[i] == '"')
+            close = closing_quote(allowed, allowed_n, i);
+        if (close) {   /* "quoted, with commas" */
+            item++;
+            end = (size_t)(close - allowed);
+        } else {       /* up to the next comma; a quote here is literal */
+            end = i;
+            while (end < allowed_n && allowed[end] != ',')
+                end++;
         }
+        size_t len = (size_t)(allowed + end - item);
         if (len == n && memcmp(item, s, n) == 0)
             return true;
-        i = comma + 1;
+        i = close ? end + 2 : end + 1;
     }
     return false;
 }

@@ -7,7 +7,10 @@
  * Rules (semantics §3.3): STRING_LENGTH {min, max} counts characters (code points),
  * BINARY_LENGTH {min, max} counts bytes, NUMBER_COMPARISON {min, max} compares numerically,
  * STRING_FROM_SET {allowedValues} is a comma-separated list whose items may be wrapped in
- * double quotes to hold commas.  Bounds are inclusive; a missing bound is no bound. */
+ * double quotes to hold commas: a quoted item ends at the first quote followed by a comma or
+ * the end of the list (so '"a"b",c' holds 'a"b' and 'c'); a quote that starts no such item,
+ * or sits inside one, is literal ('with"quote,x' holds 'with"quote').  The same split as
+ * lua/clouddir/schema.lua.  Bounds are inclusive; a missing bound is no bound. */
 #ifndef CD_RULES_H
 #define CD_RULES_H
 
@@ -16,7 +19,10 @@
 #include "value.h"
 
 /* Whether s[0..n) is a decimal number: optional sign, digits with an optional fraction
- * ("1", "1.5", "1.", ".5"), then an optional exponent ("e3", "E-7"). */
+ * ("1", "1.5", "1.", ".5", "+1", "-0", "00042"), then an optional exponent ("e3", "E-7",
+ * "e+03") whose value is below 10^18 in magnitude, so that every valid number compares
+ * exactly ("1e999999999999999999" is valid, "1e1000000000000000000" is not).  No spaces,
+ * no other digits than 0-9, no "NaN" or "Infinity". */
 bool cd_decimal_valid(const char *s, size_t n);
 /* Numeric comparison of two valid decimal strings: <0, 0, >0 ("1e3" == "1000.0"). */
 int cd_decimal_cmp(const char *a, size_t an, const char *b, size_t bn);

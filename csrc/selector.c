@@ -33,7 +33,7 @@ static int select_path(cd_ctx *c, const cd_directory *d, const char *sel, size_t
             return cd_fail(c->err, CD_E_LimitExceededException,
                            "%s: the path '%.*s' is deeper than %d links (limits = \"aws\")",
                            member, (int)(n > 300 ? 300 : n), sel, CD_AWS_PATH_DEPTH);
-        if (j - i > 256)
+        if (j - i > CD_LINK_NAME_BYTES)
             return not_found(c, d, member, sel, n, "a link name is too long");
         size_t kn = cd_child_key(key, cur, sel + i, j - i);
         cd_slice v;

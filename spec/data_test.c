@@ -30,10 +30,13 @@ static void test_decimals(void)
     static const char *const valid[] = {
         "0", "-0", "+0", "1", "-1", "1.5", "1.", ".5", "-.5", "1e3", "1E+3", "1e-3", "00012",
         "12345678901234567890123456789", "-0.000000000000000000001", "6.02E+23", "1e99999999999",
+        "1e999999999999999999", "1e-999999999999999999", "1e0000000000000000000000005",
     };
     static const char *const invalid[] = {
         "", "-", "+", ".", "e3", "1e", "1e+", "--1", "1.2.3", "0x10", " 1", "1 ", "NaN", "inf",
         "1,5", "1e3.5", "\xc2\xb9",
+        /* exponents of 19 significant digits or more: beyond what compares exactly */
+        "1e1000000000000000000", "1e-1000000000000000000", "1e1152921504606846977",
     };
     for (size_t i = 0; i < sizeof valid / sizeof *valid; i++)
         check(cd_decimal_valid(valid[i], strlen(valid[i])), "decimal '%s' is valid", valid[i]);
@@ -50,6 +53,9 @@ static void test_decimals(void)
         {"150.5", "1.505e2", 0},     {"99", "1e2", -1},            {"1e99999999999", "1e99999999998", 1},
         {".5", "0.5", 0},            {"5.", "5", 0},               {"007", "7", 0},
         {"-1e3", "-999", -1},        {"123.456", "123.4560001", -1},
+        {"1e999999999999999999", "1e999999999999999998", 1},
+        {"-1e-999999999999999999", "-1e-999999999999999998", 1},
+        {"1e0000000000000000000000005", "100000", 0},
     };
     for (size_t i = 0; i < sizeof cmps / sizeof *cmps; i++) {
         int c = sign(cd_decimal_cmp(cmps[i].a, strlen(cmps[i].a), cmps[i].b, strlen(cmps[i].b)));
@@ -71,6 +77,25 @@ static void test_string_sets(void)
         check(cd_rule_set_contains(set, strlen(set), cases[i].s, strlen(cases[i].s)) ==
                   cases[i].in,
               "STRING_FROM_SET %s '%s'", cases[i].in ? "has" : "lacks", cases[i].s);
+
+    /* A quoted item ends at a quote followed by a comma or the end of the list, as
+     * lua/clouddir/schema.lua splits it; a quote followed by anything else is part of
+     * the item, and a leading quote with no such end is literal.  Nothing is dropped. */
+    static const struct { const char *set, *s; bool in; } quoting[] = {
+        {"\"a\"b,c", "\"a\"b", true},         {"\"a\"b,c", "a", false},
+        {"\"a\"b,c", "c", true},              {"\"a\"b\",c", "a\"b", true},
+        {"\"a\"b\",c", "c", true},             {"\"a\"\"b\"", "a\"\"b", true},
+        {"\"a\"\"b\"", "a", false},           {"x,\"y,z\"", "y,z", true},
+        {"x,\"y,z\"", "x", true},             {"\"\"", "", true},
+        {"\"\",x", "x", true},                {"\"a,b", "\"a", true},
+        {"\"a,b", "b", true},                 {"a\"b,\"c\"", "a\"b", true},
+        {"a\"b,\"c\"", "c", true},
+    };
+    for (size_t i = 0; i < sizeof quoting / sizeof *quoting; i++)
+        check(cd_rule_set_contains(quoting[i].set, strlen(quoting[i].set), quoting[i].s,
+                                   strlen(quoting[i].s)) == quoting[i].in,
+              "STRING_FROM_SET [%s] %s '%s'", quoting[i].set, quoting[i].in ? "has" : "lacks",
+              quoting[i].s);
 }
 
 /* A RuleMap {name = {Type = type, Parameters = {k1 = v1, k2 = v2}}}. */

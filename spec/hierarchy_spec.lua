@@ -360,5 +360,44 @@ describe("hierarchy", function()
       assert.same(all, got)
       F.expect_error("InvalidNextTokenException", paths, "/", 1, "bogus")
     end)
+
+    it("pages correctly while parents come and go between pages", function()
+      local leaf = F.person(ctx, "Ann")
+      for i = 1, 4 do
+        F.node(ctx, "/", "p" .. i)
+        attach("/p" .. i, "$" .. leaf, "l")
+      end
+      local r1 = paths("$" .. leaf, 2)
+      assert.same({ "/p1/l", "/p2/l" }, { r1.PathToObjectIdentifiersList[1].Path,
+                                          r1.PathToObjectIdentifiersList[2].Path })
+      detach("/p3", "l")                 -- the path the token resumes at goes away
+      F.node(ctx, "/", "p5")
+      attach("/p5", "$" .. leaf, "l")    -- a later one appears
+      attach("/p1", "$" .. leaf, "m")    -- an earlier one appears: not seen again
+      local rest, token = {}, r1.NextToken
+      repeat
+        local r = paths("$" .. leaf, 2, token)
+        for _, p in ipairs(r.PathToObjectIdentifiersList) do rest[#rest + 1] = p.Path end
+        token = r.NextToken
+      until not token
+      assert.same({ "/p4/l", "/p5/l" }, rest)
+    end)
+
+    it("gives no token when only routes that miss the root remain", function()
+      local leaf = F.person(ctx, "Ann", "/", "ann")
+      attach("$" .. F.node(ctx), "$" .. leaf, "x")
+      attach("$" .. F.node(ctx), "$" .. leaf, "y")
+      local r = paths("$" .. leaf, 1)
+      assert.equal(1, #r.PathToObjectIdentifiersList)
+      assert.is_nil(r.NextToken)
+    end)
+
+    it("refuses a token of another listing of the same object", function()
+      F.node(ctx, "/", "g")
+      for i = 1, 3 do F.node(ctx, "/g", "c" .. i) end
+      local t = children("/g", 1).NextToken
+      F.expect_error("InvalidNextTokenException", paths, "/g", 1, t)
+      F.expect_error("InvalidNextTokenException", parents, "/g", false, 1, t)
+    end)
   end)
 end)

@@ -70,6 +70,10 @@ describe("attribute values", function()
       assert.same({ DatetimeValue = -86400.5 }, get("/ann", "Person", { "born" }).born)
       set("/ann", "Person", "born", { DatetimeValue = 0 })
       assert.equal(0, get("/ann", "Person", { "born" }).born.DatetimeValue)
+      for _, t in ipairs{ -0.001, 0.001, -62135596800, 253402300799.999, -1.999 } do
+        set("/ann", "Person", "born", { DatetimeValue = t })
+        assert.equal(t, get("/ann", "Person", { "born" }).born.DatetimeValue)
+      end
     end)
 
     it("stores any type in a VARIANT attribute, and the type may change", function()
@@ -106,6 +110,19 @@ describe("attribute values", function()
     it("refuses NumberValue strings that are not decimal numbers", function()
       F.person(ctx, "Ann", "/", "ann")
       for _, bad in ipairs{ "abc", "1e", "--1", "1.2.3", "", ".", "e5", "1e+", "0x10", " 1", "NaN", "inf" } do
+        local e = F.expect_error("FacetValidationException", set, "/ann", "Person", "big",
+                                 { NumberValue = bad })
+        assert.matches("decimal", e.message)
+      end
+    end)
+
+    it("takes exponents below 10^18 in magnitude, so numbers always compare exactly", function()
+      F.person(ctx, "Ann", "/", "ann")
+      for _, n in ipairs{ "1e999999999999999999", "-1E-999999999999999999", "1e+0000000000000000000007" } do
+        set("/ann", "Person", "big", { NumberValue = n })
+        assert.same({ NumberValue = n }, get("/ann", "Person", { "big" }).big)
+      end
+      for _, bad in ipairs{ "1e1000000000000000000", "1e-1000000000000000000", "1e99999999999999999999" } do
         local e = F.expect_error("FacetValidationException", set, "/ann", "Person", "big",
                                  { NumberValue = bad })
         assert.matches("decimal", e.message)
