@@ -2,7 +2,7 @@
  * definitions, storing them, and finding the storage slot an attribute key names. */
 #include <string.h>
 #include "attribute.h"
-#include "object.h"   /* cd_u64be_put / cd_u64be_get */
+#include "object.h"   /* cd_object_sub_prefix, cd_u64be_get */
 #include "keys.h"
 #include "rules.h"
 
@@ -125,20 +125,20 @@ bool cd_attrval_decode(const void *src, size_t n, cd_attrval *out)
 
 size_t cd_slot_prefix(unsigned char *buf, uint64_t oid, uint32_t sid, const char *facet)
 {
-    buf[0] = CDK_ATTRIBUTE;
-    cd_u64be_put(buf + 1, oid);
+    size_t n = cd_object_sub_prefix(buf, oid, CDO_VALUE);
     if (!facet)
-        return 9;
-    buf[9] = (unsigned char)(sid >> 24);
-    buf[10] = (unsigned char)(sid >> 16);
-    buf[11] = (unsigned char)(sid >> 8);
-    buf[12] = (unsigned char)sid;
+        return n;
+    buf[n] = (unsigned char)(sid >> 24);
+    buf[n + 1] = (unsigned char)(sid >> 16);
+    buf[n + 2] = (unsigned char)(sid >> 8);
+    buf[n + 3] = (unsigned char)sid;
+    n += 4;
     size_t fn = strlen(facet);
     if (fn > 64)
         return 0;
-    memcpy(buf + 13, facet, fn);
-    buf[13 + fn] = 0;
-    return 14 + fn;
+    memcpy(buf + n, facet, fn);
+    buf[n + fn] = 0;
+    return n + fn + 1;
 }
 
 size_t cd_slot_key(unsigned char *buf, uint64_t oid, const cd_slot *s)

@@ -5,12 +5,14 @@
  * attribute *definition*; attribute references share their target's slot, so every alias
  * reads and writes the same value:
  *
- *   V | oid (8, BE) | sid (4, BE) | facet name | 0x00 | attribute name   ->   value
+ *   O | oid (8, BE) | 'V' | sid (4, BE) | facet name | 0x00 | attribute name   ->   value
  *   value = type byte (cd_attr_type) | STRING: UTF-8 bytes | BINARY: bytes |
  *           BOOLEAN: 1 byte | NUMBER: the decimal string as given | DATETIME: ms (8, BE)
  *
- * Names cannot contain 0x00 (their patterns forbid it), so the keys of one object sort by
- * schema, then facet, then attribute, and one facet's values are one key range. */
+ * The values sit among the object's other sub-keys (object.h), under the 10-byte prefix
+ * O | oid | 'V'.  Names cannot contain 0x00 (their patterns forbid it), so the values of
+ * one object sort by schema, then facet, then attribute, and one facet's values are one key
+ * range. */
 #ifndef CD_ATTRIBUTE_H
 #define CD_ATTRIBUTE_H
 
@@ -45,13 +47,15 @@ typedef struct cd_slot {
     const char *attr;
 } cd_slot;
 
-#define CD_SLOT_KEY_MAX (1 + 8 + 4 + 64 + 1 + 230)
-/* Writes the V key of (oid, slot) into buf (CD_SLOT_KEY_MAX bytes); returns its length, or 0
- * when a name is too long to be one. */
+#define CD_SLOT_AT 10   /* where the slot starts in a value key: after O | oid | 'V' */
+#define CD_SLOT_KEY_MAX (CD_SLOT_AT + 4 + 64 + 1 + 230)
+/* Writes the value key of (oid, slot) into buf (CD_SLOT_KEY_MAX bytes); returns its length,
+ * or 0 when a name is too long to be one. */
 size_t cd_slot_key(unsigned char *buf, uint64_t oid, const cd_slot *s);
-/* The V key prefix of one object (9 bytes) or one facet of one object. */
+/* The value key prefix of one object (CD_SLOT_AT bytes; facet NULL) or of one facet of one
+ * object. */
 size_t cd_slot_prefix(unsigned char *buf, uint64_t oid, uint32_t sid, const char *facet);
-/* Splits the part of a V key after the object number; false when malformed. */
+/* Splits the part of a value key from CD_SLOT_AT on; false when malformed. */
 bool cd_slot_parse(const unsigned char *k, size_t n, cd_slot *out, cd_arena *a);
 bool cd_slot_equal(const cd_slot *x, const cd_slot *y);
 

@@ -2,7 +2,7 @@
  * ListObjectParents, ListObjectParentPaths, and the attachment rules of hierarchy.h.
  *
  * Keys (object.h):  C | parent | name -> child oid | child tag | child type
- *                   P | child | parent | name -> parent tag
+ *                   O | child | 'P' | parent | name -> parent tag
  * Listings are cursor scans over one of these ranges; a page token carries the key suffix
  * of the first entry not returned, bound to the object listed, so a page resumes at the
  * right place even when links were added or removed in between. */
@@ -24,21 +24,21 @@ static int damaged(cd_ctx *c, const char *what)
 static int first_parent(cd_ctx *c, cd_cursor *cur, uint64_t oid, bool *found, uint64_t *parent,
                         cd_slice *name, const unsigned char **ptag)
 {
-    unsigned char key[9];
+    unsigned char key[CD_OBJECT_SUB];
     cd_slice k, v;
-    key[0] = CDK_PARENT;
-    cd_u64be_put(key + 1, oid);
-    int rc = cd_cursor_seek(cur, (cd_slice){key, 9}, &k, &v, c->err);
-    *found = rc == 0 && k.n >= 17 && memcmp(k.p, key, 9) == 0;
+    cd_object_sub_prefix(key, oid, CDO_PARENT);
+    int rc = cd_cursor_seek(cur, (cd_slice){key, CD_OBJECT_SUB}, &k, &v, c->err);
+    *found = rc == 0 && k.n >= CD_PARENT_NAME_AT && memcmp(k.p, key, CD_OBJECT_SUB) == 0;
     if (rc == CD_KV_NOTFOUND || (rc == 0 && !*found))
         return 0;
     if (rc)
         return rc;
     if (v.n != 8)
         return damaged(c, "a parent link is malformed");
-    *parent = cd_u64be_get((const unsigned char *)k.p + 9);
+    *parent = cd_u64be_get((const unsigned char *)k.p + CD_PARENT_AT);
     if (name)
-        *name = (cd_slice){(const unsigned char *)k.p + 17, k.n - 17};
+        *name = (cd_slice){(const unsigned char *)k.p + CD_PARENT_NAME_AT,
+                           k.n - CD_PARENT_NAME_AT};
     if (ptag)
         *ptag = v.p;
     return 0;
@@ -244,10 +244,10 @@ static int attach_object(cd_ctx *c, const cd_value *req, cd_value **resp)
     int height = 0;
     if (child.type != CD_OT_LEAF_NODE) {
         /* Nodes, policies and indexes have at most one parent. */
-        unsigned char prefix[9] = {CDK_PARENT};
+        unsigned char prefix[CD_OBJECT_SUB];
         bool has;
-        cd_u64be_put(prefix + 1, child.oid);
-        if ((rc = cd_prefix_exists(c, prefix, 9, &has)))
+        if ((rc = cd_prefix_exists(c, prefix,
+                                   cd_object_sub_prefix(prefix, child.oid, CDO_PARENT), &has)))
             return rc;
         if (has)
             return cd_fail(c->err, CD_E_InvalidAttachmentException,
@@ -390,13 +390,12 @@ static int list_parents(cd_ctx *c, const cd_value *req, cd_value **resp)
                        "ObjectReference: the root of a directory has no parent");
     bool all = cd_get_bool(req, "IncludeAllLinksToEachParent", false);
     /* Scope: the object and the mode, so a token of one mode is refused by the other. */
-    unsigned char prefix[9], scope[9], *start;
+    unsigned char prefix[CD_OBJECT_SUB], scope[9], *start;
     size_t sn;
-    prefix[0] = CDK_PARENT;
-    cd_u64be_put(prefix + 1, o.oid);
+    cd_object_sub_prefix(prefix, o.oid, CDO_PARENT);
     memcpy(scope, prefix + 1, 8);
     scope[8] = all;
-    if ((rc = page_start(c, req, prefix, 9, scope, 9, &start, &sn)))
+    if ((rc = page_start(c, req, prefix, CD_OBJECT_SUB, scope, 9, &start, &sn)))
         return rc;
     int page = cd_page_size(c, req), count = 0;
     cd_value *out = all ? cd_list(c->a) : cd_map(c->a);
@@ -411,16 +410,17 @@ static int list_parents(cd_ctx *c, const cd_value *req, cd_value **resp)
     char id[CD_OBJECT_ID_LEN + 1], idp[CD_OBJECT_ID_PREFIX];
     cd_object_id_prefix(d, idp);
     rc = cd_cursor_seek(cur, (cd_slice){start, sn}, &k, &v, c->err);
-    while (rc == 0 && k.n >= 17 && memcmp(k.p, prefix, 9) == 0) {
-        uint64_t parent = cd_u64be_get((const unsigned char *)k.p + 9);
-        const char *name = (const char *)k.p + 17;
-        size_t nn = k.n - 17;
+    while (rc == 0 && k.n >= CD_PARENT_NAME_AT && memcmp(k.p, prefix, CD_OBJECT_SUB) == 0) {
+        uint64_t parent = cd_u64be_get((const unsigned char *)k.p + CD_PARENT_AT);
+        const char *name = (const char *)k.p + CD_PARENT_NAME_AT;
+        size_t nn = k.n - CD_PARENT_NAME_AT;
         if (!all && have_last && parent == last) {   /* one entry per parent */
             rc = cd_cursor_next(cur, &k, &v, c->err);
             continue;
         }
         if (count == page) {
-            if (!set_token(c, *resp, scope, 9, (const unsigned char *)k.p + 9, k.n - 9))
+            if (!set_token(c, *resp, scope, 9, (const unsigned char *)k.p + CD_PARENT_AT,
+                           k.n - CD_PARENT_AT))
                 rc = cd_oom(c);
             break;
         }
@@ -551,11 +551,10 @@ static int list_parent_paths(cd_ctx *c, const cd_value *req, cd_value **resp)
         return rc;
     /* One candidate path per parent link of the object, in key order (stable); the page
      * token holds the key suffix (parent, link name) of the next path to return. */
-    unsigned char prefix[9], *start;
+    unsigned char prefix[CD_OBJECT_SUB], *start;
     size_t sn;
-    prefix[0] = CDK_PARENT;
-    cd_u64be_put(prefix + 1, o.oid);
-    if ((rc = page_start(c, req, prefix, 9, prefix + 1, 8, &start, &sn)))
+    cd_object_sub_prefix(prefix, o.oid, CDO_PARENT);
+    if ((rc = page_start(c, req, prefix, CD_OBJECT_SUB, prefix + 1, 8, &start, &sn)))
         return rc;
     int page = cd_page_size(c, req), count = 0;
     cd_value *list = cd_list(c->a);
@@ -579,20 +578,23 @@ static int list_parent_paths(cd_ctx *c, const cd_value *req, cd_value **resp)
     }
     cd_slice k, v;
     rc = cd_cursor_seek(scan, (cd_slice){start, sn}, &k, &v, c->err);
-    while (rc == 0 && k.n >= 17 && memcmp(k.p, prefix, 9) == 0) {
+    while (rc == 0 && k.n >= CD_PARENT_NAME_AT && memcmp(k.p, prefix, CD_OBJECT_SUB) == 0) {
         if (v.n != 8) {
             rc = damaged(c, "a parent link is malformed");
             break;
         }
         path_buf p = {0};
         bool reaches = false;
-        if ((rc = path_push(c, &p, o.oid, o.tag, (const char *)k.p + 17, k.n - 17)) ||
-            (rc = path_up(c, walk, d, &p, cd_u64be_get((const unsigned char *)k.p + 9), v.p,
+        if ((rc = path_push(c, &p, o.oid, o.tag, (const char *)k.p + CD_PARENT_NAME_AT,
+                            k.n - CD_PARENT_NAME_AT)) ||
+            (rc = path_up(c, walk, d, &p,
+                          cd_u64be_get((const unsigned char *)k.p + CD_PARENT_AT), v.p,
                           &reaches)))
             break;
         if (reaches) {
             if (count == page) {
-                if (!set_token(c, *resp, prefix + 1, 8, (const unsigned char *)k.p + 9, k.n - 9))
+                if (!set_token(c, *resp, prefix + 1, 8, (const unsigned char *)k.p + CD_PARENT_AT,
+                               k.n - CD_PARENT_AT))
                     rc = cd_oom(c);
                 break;
             }

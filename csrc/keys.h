@@ -16,16 +16,30 @@ enum cd_key_prefix {
     CDK_DIRECTORY_ID  = 'd',  /* directory number by external DirectoryId */
     CDK_DIRECTORY_NAME= 'n',  /* live directory by name (uniqueness) */
     CDK_TAG           = 'G',  /* tags, by directory number + key */
-    CDK_OBJECT        = 'O',  /* object records, by internal object number */
-    CDK_ATTRIBUTE     = 'V',  /* attribute values, by object number + schema + facet + name */
     CDK_CHILD         = 'C',  /* child links, by parent object number + link name */
-    CDK_PARENT        = 'P',  /* parent links, by child object number + parent + link name */
-    CDK_TYPED_OUT     = 'T',  /* typed links by source (later) */
     CDK_TYPED_IN      = 't',  /* typed links by target (later) */
     CDK_INDEX_ENTRY   = 'I',  /* index entries (later) */
-    CDK_INDEX_OF      = 'i',  /* indexes an object is attached to (later) */
-    CDK_POLICY_ON     = 'Y',  /* policy attachments by object (later) */
     CDK_POLICY_TO     = 'y',  /* policy attachments by policy (later) */
+    /* Objects, by internal object number: the record, then the object's own sub-keys (enum
+     * cd_object_subkey; object.h).  This range must stay the LAST of the store: new objects
+     * append at its end, and an append at the very end of the tree makes LMDB split pages
+     * so that the old page stays full (elsewhere it splits in the middle, leaving leaves
+     * half empty: about 20% more store per object).  Give later prefixes values below it. */
+    CDK_OBJECT        = '~',
+    /* 'O', 'P' and 'V' are free: stores of format clouddir-1 kept object records, parent
+     * links and values there. */
+};
+
+/* Sub-keys of one object: O | oid(8) | tag | ...  (O is CDK_OBJECT.)  Everything an object owns, keyed by the
+ * object itself, sits right after its record, so creating an object appends to one place
+ * and deleting it clears one range.  Keys kept under another object (child links under
+ * the parent, typed links under the target) do not belong here. */
+enum cd_object_subkey {
+    CDO_INDEX_OF      = 'I',  /* indexes the object is attached to (later) */
+    CDO_PARENT        = 'P',  /* parent links: parent oid + link name */
+    CDO_TYPED_OUT     = 'T',  /* typed links by source (later) */
+    CDO_VALUE         = 'V',  /* attribute values: schema + facet + name (attribute.h) */
+    CDO_POLICY_ON     = 'Y',  /* policies attached to the object (later) */
 };
 
 #endif

@@ -10,6 +10,7 @@
 #include "arn.h"
 
 #define RECORD_FORMAT 1
+#define TOMBSTONE 0x00   /* the record value of a deleted last object (object.h) */
 #define AWS_MAX_FACETS 5
 #define AWS_MAX_DELETED_VALUES 30
 
@@ -29,29 +30,35 @@ uint64_t cd_u64be_get(const unsigned char *p)
     return x;
 }
 
-static size_t object_key(unsigned char k[9], uint64_t oid)
+static size_t object_key(unsigned char k[CD_OBJECT_KEY], uint64_t oid)
 {
     k[0] = CDK_OBJECT;
     cd_u64be_put(k + 1, oid);
-    return 9;
+    return CD_OBJECT_KEY;
+}
+
+size_t cd_object_sub_prefix(unsigned char *k, uint64_t oid, unsigned char tag)
+{
+    object_key(k, oid);
+    k[CD_OBJECT_KEY] = tag;
+    return CD_OBJECT_SUB;
 }
 
 size_t cd_child_key(unsigned char *k, uint64_t parent, const char *name, size_t n)
 {
     k[0] = CDK_CHILD;
     cd_u64be_put(k + 1, parent);
-    memcpy(k + 9, name, n);
-    return 9 + n;
+    memcpy(k + CD_CHILD_NAME_AT, name, n);
+    return CD_CHILD_NAME_AT + n;
 }
 
 size_t cd_parent_key(unsigned char *k, uint64_t child, uint64_t parent, const char *name,
                      size_t n)
 {
-    k[0] = CDK_PARENT;
-    cd_u64be_put(k + 1, child);
-    cd_u64be_put(k + 9, parent);
-    memcpy(k + 17, name, n);
-    return 17 + n;
+    cd_object_sub_prefix(k, child, CDO_PARENT);
+    cd_u64be_put(k + CD_PARENT_AT, parent);
+    memcpy(k + CD_PARENT_NAME_AT, name, n);
+    return CD_PARENT_NAME_AT + n;
 }
 
 int cd_prefix_exists(cd_ctx *c, const void *prefix, size_t n, bool *out)
@@ -190,9 +197,11 @@ int cd_object_identifier(cd_ctx *c, const cd_directory *d, uint64_t oid, const c
 
 int cd_object_load(cd_ctx *c, const cd_directory *d, uint64_t oid, cd_object *out)
 {
-    unsigned char key[9];
+    unsigned char key[CD_OBJECT_KEY];
     cd_slice v;
     int rc = cd_get_key(c, key, object_key(key, oid), &v);
+    if (rc == 0 && v.n == 1 && *(const unsigned char *)v.p == TOMBSTONE)
+        rc = CD_KV_NOTFOUND;
     if (rc == CD_KV_NOTFOUND)
         return cd_fail(c->err, CD_E_ResourceNotFoundException,
                        "no such object in directory %s", d->id);
@@ -267,7 +276,7 @@ int cd_object_store(cd_ctx *c, const cd_directory *d, const cd_object *o)
     }
     if (!ok)
         return cd_oom(c);
-    unsigned char key[9];
+    unsigned char key[CD_OBJECT_KEY];
     return cd_put_key(c, key, object_key(key, o->oid), b.p, b.len);
 }
 
@@ -287,13 +296,68 @@ int cd_object_facets(cd_ctx *c, cd_directory *d, const cd_object *o, cd_facetset
     return 0;
 }
 
-/* A new object number and tag. */
-static int new_object(cd_ctx *c, cd_object *o)
+/* The next object number: 1 + the number in the last key of the O range (object.h).  A
+ * tombstone there is dropped: the new record takes over keeping the highest number. */
+static int next_oid(cd_ctx *c, uint64_t *oid)
 {
-    int rc = cd_next_id(c, "object", &o->oid);
+    static const unsigned char after[1] = {CDK_OBJECT + 1};
+    cd_cursor *cur;
+    cd_slice k, v;
+    int rc = cd_kv_cursor(c->txn, &cur, c->err);
     if (rc)
         return rc;
-    return cd_random(c, o->tag, sizeof o->tag);
+    rc = cd_cursor_seek(cur, (cd_slice){after, 1}, &k, &v, c->err);
+    if (rc == 0)
+        rc = cd_cursor_prev(cur, &k, &v, c->err);
+    else if (rc == CD_KV_NOTFOUND)
+        rc = cd_cursor_last(cur, &k, &v, c->err);
+    *oid = 1;
+    if (rc == 0 && k.n >= CD_OBJECT_KEY && *(const unsigned char *)k.p == CDK_OBJECT) {
+        uint64_t last = cd_u64be_get((const unsigned char *)k.p + 1);
+        if (last == UINT64_MAX)
+            rc = cd_fail(c->err, CD_E_LimitExceededException, "no object numbers are left");
+        *oid = last + 1;
+        if (rc == 0 && k.n == CD_OBJECT_KEY && v.n == 1 &&
+            *(const unsigned char *)v.p == TOMBSTONE)
+            rc = cd_cursor_del(cur, c->err);
+    }
+    cd_cursor_close(cur);
+    return rc == CD_KV_NOTFOUND ? 0 : rc;
+}
+
+int cd_object_new(cd_ctx *c, const cd_directory *d, cd_object *o)
+{
+    int rc = next_oid(c, &o->oid);
+    if (rc == 0)
+        rc = cd_random(c, o->tag, sizeof o->tag);
+    return rc ? rc : cd_object_store(c, d, o);
+}
+
+/* Removes the record of oid (its sub-keys are gone already), leaving a tombstone when it
+ * is the last key of the O range, so its number is never given again (object.h). */
+static int remove_record(cd_ctx *c, uint64_t oid)
+{
+    unsigned char key[CD_OBJECT_KEY];
+    cd_cursor *cur;
+    cd_slice k, v;
+    bool last = oid == UINT64_MAX;
+    int rc = 0;
+    if (!last) {
+        if ((rc = cd_kv_cursor(c->txn, &cur, c->err)))
+            return rc;
+        rc = cd_cursor_seek(cur, (cd_slice){key, object_key(key, oid + 1)}, &k, &v, c->err);
+        last = rc == CD_KV_NOTFOUND || (rc == 0 && *(const unsigned char *)k.p != CDK_OBJECT);
+        cd_cursor_close(cur);
+        if (rc && rc != CD_KV_NOTFOUND)
+            return rc;
+    }
+    object_key(key, oid);
+    if (last) {
+        static const unsigned char tomb[1] = {TOMBSTONE};
+        return cd_put_key(c, key, CD_OBJECT_KEY, tomb, 1);
+    }
+    rc = cd_del_key(c, key, CD_OBJECT_KEY);
+    return rc == CD_KV_NOTFOUND ? corrupt(c, oid) : rc;
 }
 
 int cd_object_create_root(cd_ctx *c, cd_directory *d, uint64_t *root)
@@ -303,9 +367,7 @@ int cd_object_create_root(cd_ctx *c, cd_directory *d, uint64_t *root)
     if (!f.schema_arn)
         return cd_oom(c);
     o.facets = &f;
-    int rc = new_object(c, &o);
-    if (rc == 0)
-        rc = cd_object_store(c, d, &o);
+    int rc = cd_object_new(c, d, &o);
     if (rc == 0)
         *root = o.oid;
     return rc;
@@ -612,8 +674,7 @@ static int create_object(cd_ctx *c, const cd_value *req, cd_value **resp)
             return rc;
     }
 
-    if ((rc = new_object(c, &o)) || (rc = cd_object_store(c, d, &o)) ||
-        (rc = apply_wset(c, d, &o, &w)))
+    if ((rc = cd_object_new(c, d, &o)) || (rc = apply_wset(c, d, &o, &w)))
         return rc;
     if (parent_ref && (rc = cd_link_add(c, &parent, &o, link, ln)))
         return rc;
@@ -634,17 +695,16 @@ static int delete_object(cd_ctx *c, const cd_value *req, cd_value **resp)
     if (o.oid == d->root)
         return cd_fail(c->err, CD_E_ObjectNotDetachedException,
                        "ObjectReference: the root of a directory cannot be deleted");
-    unsigned char prefix[9];
+    unsigned char prefix[CD_OBJECT_SUB];
     bool any;
-    prefix[0] = CDK_PARENT;
-    cd_u64be_put(prefix + 1, o.oid);
-    if ((rc = cd_prefix_exists(c, prefix, 9, &any)))
+    if ((rc = cd_prefix_exists(c, prefix, cd_object_sub_prefix(prefix, o.oid, CDO_PARENT),
+                               &any)))
         return rc;
     if (any)
         return cd_fail(c->err, CD_E_ObjectNotDetachedException,
                        "ObjectReference: the object is still attached to a parent; detach it "
                        "first (DetachObject)");
-    prefix[0] = CDK_CHILD;
+    prefix[0] = CDK_CHILD;   /* C | oid: the same 8 bytes follow */
     if ((rc = cd_prefix_exists(c, prefix, 9, &any)))
         return rc;
     if (any)
@@ -653,16 +713,20 @@ static int delete_object(cd_ctx *c, const cd_value *req, cd_value **resp)
     if ((rc = delete_blocked_by_links(c, d, &o)))
         return rc;
 
-    /* Collect the values first: deleting under a cursor would skip entries. */
-    unsigned char vp[9];
-    cd_slot_prefix(vp, o.oid, 0, NULL);
+    /* Collect the object's sub-keys first (its values: it has no parent links now, and
+     * links of later kinds block deletion above): deleting under a cursor would skip
+     * entries.  The record itself is the first key of the range. */
+    unsigned char op[CD_OBJECT_KEY];
+    object_key(op, o.oid);
     cd_cursor *cur;
     if ((rc = cd_kv_cursor(c->txn, &cur, c->err)))
         return rc;
     cd_slice k, v, *keys = NULL;
-    size_t n = 0, cap = 0;
-    rc = cd_cursor_seek(cur, (cd_slice){vp, 9}, &k, &v, c->err);
-    while (rc == 0 && k.n >= 9 && memcmp(k.p, vp, 9) == 0) {
+    size_t n = 0, cap = 0, nvalues = 0;
+    rc = cd_cursor_seek(cur, (cd_slice){op, CD_OBJECT_KEY}, &k, &v, c->err);
+    if (rc == 0 && k.n == CD_OBJECT_KEY)
+        rc = cd_cursor_next(cur, &k, &v, c->err);
+    while (rc == 0 && k.n > CD_OBJECT_KEY && memcmp(k.p, op, CD_OBJECT_KEY) == 0) {
         if (n == cap) {
             cap = cap ? cap * 2 : 16;
             cd_slice *nk = cd_arena_alloc(c->a, cap * sizeof *nk);
@@ -681,22 +745,22 @@ static int delete_object(cd_ctx *c, const cd_value *req, cd_value **resp)
         }
         memcpy(copy, k.p, k.n);
         keys[n++] = (cd_slice){copy, k.n};
+        nvalues += ((const unsigned char *)k.p)[CD_OBJECT_KEY] == CDO_VALUE;
         rc = cd_cursor_next(cur, &k, &v, c->err);
     }
     cd_cursor_close(cur);
     if (rc && rc != CD_KV_NOTFOUND)
         return rc;
-    if (cd_aws_limits(c) && n > AWS_MAX_DELETED_VALUES)
+    if (cd_aws_limits(c) && nvalues > AWS_MAX_DELETED_VALUES)
         return cd_fail(c->err, CD_E_LimitExceededException,
                        "ObjectReference: the object has %zu attribute values; DeleteObject "
                        "removes at most %d (limits = \"aws\"); delete some with "
-                       "UpdateObjectAttributes first", n, AWS_MAX_DELETED_VALUES);
+                       "UpdateObjectAttributes first", nvalues, AWS_MAX_DELETED_VALUES);
     for (size_t i = 0; i < n; i++)
         if ((rc = cd_del_key(c, keys[i].p, keys[i].n)) && rc != CD_KV_NOTFOUND)
             return rc;
-    unsigned char ok[9];
-    if ((rc = cd_del_key(c, ok, object_key(ok, o.oid))))
-        return rc == CD_KV_NOTFOUND ? corrupt(c, o.oid) : rc;
+    if ((rc = remove_record(c, o.oid)))
+        return rc;
     return new_response(c, resp) ? 0 : cd_oom(c);
 }
 
@@ -812,7 +876,7 @@ static int remove_facet(cd_ctx *c, const cd_value *req, cd_value **resp)
     rc = cd_cursor_seek(cur, (cd_slice){prefix, pn}, &k, &v, c->err);
     while (rc == 0 && k.n >= pn && memcmp(k.p, prefix, pn) == 0) {
         cd_attrref r = {.facet = f};
-        if (!cd_slot_parse((const unsigned char *)k.p + 9, k.n - 9, &r.slot, c->a)) {
+        if (!cd_slot_parse((const unsigned char *)k.p + CD_SLOT_AT, k.n - CD_SLOT_AT, &r.slot, c->a)) {
             rc = corrupt(c, o.oid);
             break;
         }
@@ -1047,7 +1111,7 @@ static int list_attributes(cd_ctx *c, const cd_value *req, cd_value **resp)
         }
         cd_slot s;
         cd_attrval val;
-        if (!cd_slot_parse((const unsigned char *)k.p + 9, k.n - 9, &s, c->a) ||
+        if (!cd_slot_parse((const unsigned char *)k.p + CD_SLOT_AT, k.n - CD_SLOT_AT, &s, c->a) ||
             !cd_attrval_decode(v.p, v.n, &val)) {
             rc = corrupt(c, o.oid);
             break;

@@ -1,16 +1,34 @@
 /* object.h — objects of a directory: records, identifiers and hierarchy links, shared by
  * object.c, hierarchy.c, selector.c and every later concept that touches objects.
  *
- * Storage (prefixes from keys.h; numbers big-endian so keys sort numerically):
+ * Storage (prefixes from keys.h, where O is CDK_OBJECT, the last prefix of the store;
+ * numbers big-endian so keys sort numerically).  An object's own keys are clustered under
+ * its number, so creating one writes one run of keys at the very end of the store (plus
+ * the child link under its parent) and deleting one clears one range:
  *
- *   O | oid(8)                                  -> object record (below)
- *   V | oid(8) | sid(4) | facet | 0 | attribute -> attribute value (attribute.h)
- *   C | parent oid(8) | link name               -> child oid(8) | child tag(8) | type(1)
- *   P | child oid(8) | parent oid(8) | link name -> parent tag(8)
+ *   O | oid(8)                                    -> object record, or a tombstone (below)
+ *   O | oid(8) | 'P' | parent oid(8) | link name  -> parent tag(8)
+ *   O | oid(8) | 'V' | sid(4) | facet | 0 | attr  -> attribute value (attribute.h)
+ *   C | parent oid(8) | link name                 -> child oid(8) | child tag(8) | type(1)
  *
- * Object numbers (oid) come from the store-wide counter "object", so they only grow and are
- * never reused, and creating objects in bulk appends to the O range.  The ObjectIdentifier
- * callers see is URL-safe base64 (46 characters) of 34 bytes:
+ * The sub-key tags ('P', 'V'; later 'I', 'T', 'Y') are enum cd_object_subkey in keys.h.  A
+ * scan of one kind of sub-key uses the 10-byte prefix O | oid | tag, so values never run
+ * into parent links (or later kinds) and the record (9 bytes) sorts before all of them.
+ * Child links stay under the parent: listing a node's children is one range.
+ *
+ * Object numbers.  There is no counter: a new object gets 1 + the number in the last key of
+ * the O range (one cursor step, on the leaf the new keys go to anyway).  Numbers must never
+ * be reused, so the last key of the O range always carries the highest number ever given:
+ *   - creating appends O | last+1 (when the last key was a tombstone, it is dropped: the new
+ *     record now carries the highest number);
+ *   - deleting an object that is not the last one removes its keys;
+ *   - deleting the last object leaves its record key with a one-byte tombstone value (0x00),
+ *     which every reader treats as "no such object".
+ * So at most one tombstone exists, and only as the last key of the O range.  Every code
+ * path that creates objects (CreateObject, a directory's root, later CreateIndex) goes
+ * through cd_object_new.
+ *
+ * The ObjectIdentifier callers see is URL-safe base64 (46 characters) of 34 bytes:
  *
  *   0x01 | the directory's 17 id bytes | oid(8) | tag(8)
  *
@@ -24,8 +42,9 @@
  *   ARN form 0: the text follows the directory's own ARN ("/schema/org/1"); 1: whole ARN.
  *   The ARN is the one data-plane responses show (applied, no minor version); an applied
  *   schema's ARN never changes, so keeping it saves a catalog read per GetObjectInformation.
+ * Tombstone: the single byte 0x00.
  *
- * Counts are not kept: "has parents / has children" are one cursor seek on P|oid / C|oid. */
+ * Counts are not kept: "has parents / has children" are one cursor seek on O|oid|'P' / C|oid. */
 #ifndef CD_OBJECT_H
 #define CD_OBJECT_H
 
@@ -79,10 +98,22 @@ int cd_object_id_member(cd_ctx *c, const cd_directory *d, cd_value *resp, const 
 bool cd_object_id_parse(const cd_directory *d, const char *id, size_t n, uint64_t *oid,
                         unsigned char tag[8]);
 
-/* ---- hierarchy keys ---- */
+/* Allocates the next object number (see above) and a tag into o, and writes o's record.
+ * The one way objects come into being. */
+int cd_object_new(cd_ctx *c, const cd_directory *d, cd_object *o);
+
+/* ---- keys ---- */
+#define CD_OBJECT_KEY 9    /* O | oid */
+#define CD_OBJECT_SUB 10   /* O | oid | sub-key tag: the prefix of one kind of sub-key */
+/* O | oid | tag into k (CD_OBJECT_SUB bytes); returns CD_OBJECT_SUB. */
+size_t cd_object_sub_prefix(unsigned char *k, uint64_t oid, unsigned char tag);
+
 /* Link names are at most 64 characters (the model), so at most 256 bytes of UTF-8. */
 #define CD_LINK_NAME_BYTES 256
-#define CD_LINK_KEY_MAX (1 + 8 + 8 + CD_LINK_NAME_BYTES)
+#define CD_CHILD_NAME_AT 9                      /* C | parent | name */
+#define CD_PARENT_AT CD_OBJECT_SUB              /* O | child | 'P' | parent | name */
+#define CD_PARENT_NAME_AT (CD_OBJECT_SUB + 8)
+#define CD_LINK_KEY_MAX (CD_PARENT_NAME_AT + CD_LINK_NAME_BYTES)
 size_t cd_child_key(unsigned char *k, uint64_t parent, const char *name, size_t n);
 size_t cd_parent_key(unsigned char *k, uint64_t child, uint64_t parent, const char *name,
                      size_t n);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "attribute.h"
+#include "keys.h"
 #include "rules.h"
 
 static int tests, failures;
@@ -172,8 +173,9 @@ static void test_values(void)
     unsigned char key[CD_SLOT_KEY_MAX];
     cd_slot s = {7, "Person", "email"}, back;
     size_t n = cd_slot_key(key, 42, &s);
-    check(n == 9 + 4 + 6 + 1 + 5 && key[0] == 'V', "slot key layout");
-    check(cd_slot_parse(key + 9, n - 9, &back, a) && cd_slot_equal(&s, &back), "slot key parses back");
+    check(n == 10 + 4 + 6 + 1 + 5 && key[0] == CDK_OBJECT && key[9] == CDO_VALUE, "slot key layout");
+    check(cd_slot_parse(key + CD_SLOT_AT, n - CD_SLOT_AT, &back, a) && cd_slot_equal(&s, &back),
+          "slot key parses back");
     cd_slot a1 = {7, "Person", "e"}, a2 = {7, "Persons", ""};
     unsigned char k1[CD_SLOT_KEY_MAX], k2[CD_SLOT_KEY_MAX];
     size_t n1 = cd_slot_key(k1, 42, &a1), n2 = cd_slot_key(k2, 42, &a2);

@@ -88,6 +88,40 @@ describe("objects", function()
         cd:DeleteObject{ DirectoryArn = ctx.dir, ObjectReference = F.id(id) }
       end
     end)
+
+    -- The object number inside an id: characters 25..35 are base64 of oid(8) | tag(8).
+    local function number(id)
+      local abc = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+      local n = 0
+      for i = 25, 35 do   -- 11 characters = 66 bits; the top 64 are the number
+        n = n * 64 + (abc:find(id:sub(i, i), 1, true) - 1)
+      end
+      return n >> 2
+    end
+
+    it("keep growing object numbers when the newest object is deleted", function()
+      local del = function(id)
+        cd:DeleteObject{ DirectoryArn = ctx.dir, ObjectReference = F.id(id) }
+      end
+      local a, b = F.person(ctx, "A"), F.person(ctx, "B")
+      assert.is_true(number(b) > number(a))
+      del(b)   -- the newest: its number stays taken
+      local c = F.person(ctx, "C")
+      assert.is_true(number(c) > number(b))
+      del(a)   -- not the newest
+      local d = F.person(ctx, "D")
+      assert.is_true(number(d) > number(c))
+      del(d)
+      del(c)
+      local e = F.person(ctx, "E")
+      assert.is_true(number(e) > number(d))
+      for _, gone in ipairs{ a, b, c, d } do
+        F.expect_error("ResourceNotFoundException", info, "$" .. gone)
+      end
+      assert.equal("E", cd:GetObjectAttributes{ DirectoryArn = ctx.dir,
+        ObjectReference = F.id(e), SchemaFacet = F.sf(ctx, "Person"),
+        AttributeNames = { "name" } }.Attributes[1].Value.StringValue)
+    end)
   end)
 
   describe("selectors", function()
