@@ -217,42 +217,63 @@ int cd_arn_member(cd_ctx *c, const cd_value *req, const char *member, unsigned k
     return cd_arn_parse(c, member, s, n, kinds, out);
 }
 
+/* Joins up to 12 NUL-terminated parts (NULL parts are skipped) into the arena: the ARN
+ * builders run on every data-plane call, so no printf. */
+static char *join(cd_arena *a, const char *const *parts, size_t n)
+{
+    size_t len[12], total = 0;
+    for (size_t i = 0; i < n; i++)
+        total += len[i] = parts[i] ? strlen(parts[i]) : 0;
+    char *s = cd_arena_alloc(a, total + 1), *o = s;
+    if (!s)
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        memcpy(o, parts[i] ? parts[i] : "", len[i]);
+        o += len[i];
+    }
+    *o = '\0';
+    return s;
+}
+
+#define JOIN(c, ...) \
+    join((c)->a, (const char *const[]){__VA_ARGS__}, \
+         sizeof (const char *const[]){__VA_ARGS__} / sizeof(const char *))
+
 char *cd_arn_directory(cd_ctx *c, const char *directory_id)
 {
-    return cd_arena_printf(c->a, ARN_PREFIX "%s:%s:directory/%s", c->opt->region,
-                           c->opt->account, directory_id);
+    return JOIN(c, ARN_PREFIX, c->opt->region, ":", c->opt->account, ":directory/",
+                directory_id);
 }
 
 char *cd_arn_development(cd_ctx *c, const char *name)
 {
-    return cd_arena_printf(c->a, ARN_PREFIX "%s:%s:schema/development/%s", c->opt->region,
-                           c->opt->account, name);
+    return JOIN(c, ARN_PREFIX, c->opt->region, ":", c->opt->account, ":schema/development/",
+                name);
 }
 
 char *cd_arn_published(cd_ctx *c, const char *name, const char *version, const char *minor)
 {
     bool m = minor && *minor;
-    return cd_arena_printf(c->a, ARN_PREFIX "%s:%s:schema/published/%s/%s%s%s", c->opt->region,
-                           c->opt->account, name, version, m ? "/" : "", m ? minor : "");
+    return JOIN(c, ARN_PREFIX, c->opt->region, ":", c->opt->account, ":schema/published/", name,
+                "/", version, m ? "/" : NULL, m ? minor : NULL);
 }
 
 char *cd_arn_applied(cd_ctx *c, const char *directory_arn, const char *name,
                      const char *version, const char *minor)
 {
     bool m = minor && *minor;
-    return cd_arena_printf(c->a, "%s/schema/%s/%s%s%s", directory_arn, name, version,
-                           m ? "/" : "", m ? minor : "");
+    return JOIN(c, directory_arn, "/schema/", name, "/", version, m ? "/" : NULL,
+                m ? minor : NULL);
 }
 
 char *cd_arn_base(cd_ctx *c, const char *directory_arn)
 {
-    return cd_arena_printf(c->a, "%s/schema/" CD_BASE_SCHEMA_NAME "/" CD_BASE_SCHEMA_VERSION,
-                           directory_arn);
+    return JOIN(c, directory_arn, "/schema/" CD_BASE_SCHEMA_NAME "/" CD_BASE_SCHEMA_VERSION);
 }
 
 char *cd_arn_managed(cd_ctx *c, const char *name, const char *version, const char *minor)
 {
     bool m = minor && *minor;
-    return cd_arena_printf(c->a, ARN_PREFIX "::schema/managed/%s/%s%s%s", name, version,
-                           m ? "/" : "", m ? minor : "");
+    return JOIN(c, ARN_PREFIX "::schema/managed/", name, "/", version, m ? "/" : NULL,
+                m ? minor : NULL);
 }

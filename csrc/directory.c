@@ -5,15 +5,19 @@
  * Key layouts:
  *   D dirnum(4)   -> directory record
  *                    u8 format(1) u8 state u64 created_ms u64 root str id str name
- *   d DirectoryId -> dirnum(4)
+ *   d DirectoryId -> dirnum(4) + a copy of the D record, so that the directory lookup every
+ *                    data-plane call makes is one get (a bare dirnum(4), as older stores
+ *                    hold it, is still read: then the D record is read too)
  *   n Name        -> dirnum(4) of the live (not DELETED) directory holding that name
  * Directory numbers come from the "directory" counter, so `D` order is creation order.
  *
  * States (semantics §1.3): ENABLED <-> DISABLED -> DELETED.  Disable/Enable are idempotent;
  * DeleteDirectory needs DISABLED; a DELETED directory stays listed and keeps its data, but
  * gives up its name. */
+#include <stdlib.h>
 #include <string.h>
 #include "schema_model.h"
+#include "store.h"
 #include "keys.h"
 #include "token.h"
 
@@ -41,7 +45,9 @@ static size_t key_str(unsigned char *k, unsigned char prefix, const char *s)
     return n + 1;
 }
 
-static int decode_directory(cd_ctx *c, uint32_t num, cd_slice v, cd_directory **out)
+/* arn: the directory's ARN when the caller already has it in canonical form, else NULL. */
+static int decode_directory(cd_ctx *c, uint32_t num, cd_slice v, const char *arn,
+                            cd_directory **out)
 {
     cd_directory *d = cd_arena_alloc(c->a, sizeof *d);
     if (!d)
@@ -57,23 +63,26 @@ static int decode_directory(cd_ctx *c, uint32_t num, cd_slice v, cd_directory **
     if (r.bad || r.p != r.end || fmt != DIRECTORY_FORMAT || state > CD_DIR_DELETED)
         return cd_corrupt(c, "directory");
     d->state = (cd_dir_state)state;
-    d->arn = cd_arn_directory(c, d->id);
+    d->arn = arn ? arn : cd_arn_directory(c, d->id);
     if (!d->arn)
         return cd_oom(c);
     *out = d;
     return 0;
 }
 
+/* Writes the D record and its copy under the DirectoryId key. */
 static int put_directory(cd_ctx *c, const cd_directory *d)
 {
     cd_buf b;
     cd_buf_init(&b, c->a);
-    if (!cd_buf_byte(&b, DIRECTORY_FORMAT) || !cd_buf_byte(&b, (unsigned char)d->state) ||
+    if (!cd_buf_u32be(&b, d->num) || !cd_buf_byte(&b, DIRECTORY_FORMAT) ||
+        !cd_buf_byte(&b, (unsigned char)d->state) ||
         !cd_buf_u64be(&b, (uint64_t)d->created_ms) || !cd_buf_u64be(&b, d->root) ||
         !cd_buf_strz(&b, d->id) || !cd_buf_strz(&b, d->name))
         return cd_oom(c);
-    unsigned char k[5];
-    return cd_put_key(c, k, key_num(k, CDK_DIRECTORY, d->num), b.p, b.len);
+    unsigned char k[5], ik[1 + 64];
+    int rc = cd_put_key(c, k, key_num(k, CDK_DIRECTORY, d->num), b.p + 4, b.len - 4);
+    return rc ? rc : cd_put_key(c, ik, key_str(ik, CDK_DIRECTORY_ID, d->id), b.p, b.len);
 }
 
 int cd_directory_by_num(cd_ctx *c, uint32_t num, cd_directory **out)
@@ -81,22 +90,39 @@ int cd_directory_by_num(cd_ctx *c, uint32_t num, cd_directory **out)
     unsigned char k[5];
     cd_slice v;
     int rc = cd_get_key(c, k, key_num(k, CDK_DIRECTORY, num), &v);
-    return rc ? rc : decode_directory(c, num, v, out);
+    return rc ? rc : decode_directory(c, num, v, NULL, out);
+}
+
+/* The directory with DirectoryId id (n bytes); arn is its canonical ARN, or NULL. */
+static int directory_by_id(cd_ctx *c, const char *id, size_t n, const char *arn,
+                           cd_directory **out)
+{
+    unsigned char k[1 + 64];
+    cd_slice v;
+    int rc = CD_KV_NOTFOUND;
+    if (n <= 64) {
+        k[0] = CDK_DIRECTORY_ID;
+        memcpy(k + 1, id, n);
+        rc = cd_get_key(c, k, n + 1, &v);
+    }
+    if (rc == CD_KV_NOTFOUND)
+        return cd_fail(c->err, CD_E_ResourceNotFoundException, "there is no directory '%.*s'",
+                       (int)n, id);
+    if (rc)
+        return rc;
+    if (v.n < 4)
+        return cd_corrupt(c, "directory index");
+    uint32_t num = cd_get_u32be(v.p);
+    if (v.n > 4)
+        return decode_directory(c, num, (cd_slice){(const unsigned char *)v.p + 4, v.n - 4},
+                                arn, out);
+    rc = cd_directory_by_num(c, num, out);   /* a store written before the copy */
+    return rc == CD_KV_NOTFOUND ? cd_corrupt(c, "directory index") : rc;
 }
 
 int cd_directory_by_id(cd_ctx *c, const char *id, cd_directory **out)
 {
-    unsigned char k[1 + 64];
-    cd_slice v;
-    int rc = strlen(id) > 64 ? CD_KV_NOTFOUND : cd_get_key(c, k, key_str(k, CDK_DIRECTORY_ID, id), &v);
-    if (rc == CD_KV_NOTFOUND)
-        return cd_fail(c->err, CD_E_ResourceNotFoundException, "there is no directory '%s'", id);
-    if (rc)
-        return rc;
-    if (v.n != 4)
-        return cd_corrupt(c, "directory index");
-    rc = cd_directory_by_num(c, cd_get_u32be(v.p), out);
-    return rc == CD_KV_NOTFOUND ? cd_corrupt(c, "directory index") : rc;
+    return directory_by_id(c, id, strlen(id), NULL, out);
 }
 
 /* ---------------------------------------------------------------- catalog.h */
@@ -108,7 +134,9 @@ static int find_member(cd_ctx *c, const char *member, const char *arn, size_t n,
     int rc = cd_arn_parse(c, member, arn, n, CD_ARN_DIRECTORY, &a);
     if (rc)
         return rc;
-    rc = cd_directory_by_id(c, a.directory_id, out);
+    /* A directory ARN that parses is canonical: prefix, this handle's region and account,
+     * directory/<id>.  It serves as the directory's ARN as is. */
+    rc = directory_by_id(c, a.directory_id, strlen(a.directory_id), a.text, out);
     if (rc == CD_E_ResourceNotFoundException)
         cd_fail(c->err, rc, "%s '%s': there is no directory '%s'", member, a.text,
                 a.directory_id);
@@ -122,11 +150,57 @@ int cd_directory_find(cd_ctx *c, const char *arn, cd_directory **out)
     return find_member(c, "DirectoryArn", arn, strlen(arn), out);
 }
 
+/* Keeps a copy of d in the handle's cache, as of snapshot snap; when memory is short the
+ * cache just stays empty. */
+static void cache_directory(cd_ctx *c, uint64_t snap, const cd_directory *d)
+{
+    cd_dir_cache *dc = &c->store->dir_cache;
+    size_t ni = strlen(d->id) + 1, nn = strlen(d->name) + 1, na = strlen(d->arn) + 1;
+    dc->snapshot = 0;
+    if (ni + nn + na > dc->cap) {
+        char *p = realloc(dc->buf, ni + nn + na);
+        if (!p)
+            return;
+        dc->buf = p;
+        dc->cap = ni + nn + na;
+    }
+    dc->d = *d;
+    dc->d.id = memcpy(dc->buf, d->id, ni);
+    dc->d.name = memcpy(dc->buf + ni, d->name, nn);
+    dc->d.arn = memcpy(dc->buf + ni + nn, d->arn, na);
+    dc->snapshot = snap;
+}
+
 int cd_directory_enabled(cd_ctx *c, const char *arn, cd_directory **out)
 {
-    int rc = cd_directory_find(c, arn, out);
-    if (rc)
-        return rc;
+    if (!arn)
+        return cd_fail(c->err, CD_E_ValidationException, "DirectoryArn is required");
+    /* Data-plane reads find the directory in the handle's cache while the store has not
+     * changed (same snapshot, see store.h); write transactions always read it. */
+    uint64_t snap = cd_kv_snapshot(c->txn);
+    const cd_dir_cache *dc = &c->store->dir_cache;
+    /* The cached ARN is canonical for this handle: a request giving exactly it would parse
+     * to that directory's id, so it needs no parsing. */
+    if (snap && dc->snapshot == snap && strcmp(dc->d.arn, arn) == 0) {
+        cd_directory *d = cd_arena_alloc(c->a, sizeof *d);
+        if (!d)
+            return cd_oom(c);
+        *d = dc->d;   /* a copy: the handler may change its own */
+        *out = d;
+    } else {
+        cd_arn a;
+        int rc = cd_arn_parse(c, "DirectoryArn", arn, strlen(arn), CD_ARN_DIRECTORY, &a);
+        if (rc)
+            return rc;
+        rc = directory_by_id(c, a.directory_id, strlen(a.directory_id), a.text, out);
+        if (rc == CD_E_ResourceNotFoundException)
+            cd_fail(c->err, rc, "DirectoryArn '%s': there is no directory '%s'", a.text,
+                    a.directory_id);
+        if (rc)
+            return rc;
+        if (snap)
+            cache_directory(c, snap, *out);
+    }
     if ((*out)->state != CD_DIR_ENABLED)
         return cd_fail(c->err, CD_E_DirectoryNotEnabledException,
                        "directory '%s' is %s%s", (*out)->arn, state_names[(*out)->state],
@@ -266,12 +340,10 @@ static int create_directory(cd_ctx *c, const cd_value *req, cd_value **resp)
                         .name = name, .state = CD_DIR_ENABLED, .created_ms = c->now_ms};
     if (!d->arn)
         return cd_oom(c);
-    unsigned char nb[4], ik[32];
+    unsigned char nb[4];
     cd_put_u32be(nb, d->num);
     const char *applied;
-    if ((rc = put_directory(c, d)) ||
-        (rc = cd_put_key(c, ik, key_str(ik, CDK_DIRECTORY_ID, id), nb, 4)) ||
-        (rc = cd_put_key(c, k, kn, nb, 4)) || (rc = apply_schema(c, d, &pub, &applied)) ||
+    if ((rc = put_directory(c, d)) || (rc = cd_put_key(c, k, kn, nb, 4)) || (rc = apply_schema(c, d, &pub, &applied)) ||
         (rc = cd_object_create_root(c, d, &d->root)) || (rc = put_directory(c, d)))
         return rc;
 
@@ -327,7 +399,7 @@ static int directory_item(cd_ctx *c, cd_slice key, cd_slice val, bool dry, void 
     cd_directory *d;
     if (key.n != 4)
         return 0;
-    int rc = decode_directory(c, cd_get_u32be(key.p), val, &d);
+    int rc = decode_directory(c, cd_get_u32be(key.p), val, NULL, &d);
     if (rc)
         return rc;
     if (l->state >= 0 && (int)d->state != l->state)

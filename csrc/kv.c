@@ -241,6 +241,11 @@ void cd_kv_abort(cd_txn *t)
     txn_done(t);
 }
 
+uint64_t cd_kv_snapshot(const cd_txn *t)
+{
+    return t->write ? 0 : (uint64_t)mdb_txn_id(t->txn);
+}
+
 static int check_key(cd_slice key, cd_error *err)
 {
     if (key.n == 0 || key.n > CD_KV_MAX_KEY)

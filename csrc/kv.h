@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include "error.h"
 
 #define CD_KV_MAX_KEY 511
@@ -46,6 +47,10 @@ void cd_kv_abort(cd_txn *t);                             /* frees t; NULL is fin
 /* Returns 0 and fills *val (valid until the transaction ends or the next write),
  * CD_KV_NOTFOUND, or an error code. */
 int cd_kv_get(cd_txn *t, cd_slice key, cd_slice *val, cd_error *err);
+/* The snapshot a read-only transaction sees (LMDB's transaction id): two read transactions
+ * with the same snapshot see identical contents, in any process.  0 for a write transaction,
+ * whose view is no committed snapshot. */
+uint64_t cd_kv_snapshot(const cd_txn *t);
 /* append: the caller promises key sorts after every existing key (bulk append fast path). */
 int cd_kv_put(cd_txn *t, cd_slice key, cd_slice val, bool append, cd_error *err);
 /* Returns 0, CD_KV_NOTFOUND, or an error code. */

@@ -44,11 +44,18 @@
 #define ARENA_MT "clouddir.arena"
 #define OPEN_STORES "clouddir.open_stores"  /* registry: realpath -> {[handle] = true} (weak keys) */
 #define MAX_DEPTH 64                        /* tables nested deeper than this are refused */
+#define MEMO_N 8                            /* ARN strings a handle keeps for its responses */
 
 typedef struct lstore {
     cd_store *s;   /* NULL once closed */
     cd_arena *a;   /* request/response memory of the current call; owned here */
     int busy;      /* a call is converting values with this handle's arena */
+    /* The ARNs most recently pushed in responses: the same few ARNs come back in every
+     * response, and each push of a long string is an allocation.  Slot i is the Lua string
+     * at index i + 1 of the handle's second user value, which keeps it alive (and in place:
+     * Lua never moves a string); p points at its bytes. */
+    struct { const char *p; size_t n; } memo[MEMO_N];
+    unsigned memo_next;
 } lstore;
 
 /* {====================================================== error values */
@@ -277,12 +284,126 @@ static cd_value *to_value(conv *c, int idx, int depth)
     return v;
 }
 
+/* The same conversion in one pass over each table, for requests that convert without a
+ * problem (nearly all): it never raises, and returns NULL on anything unusual — a key that
+ * does not fit, a value it cannot carry, depth, memory — after which the caller converts
+ * again with to_value, which classifies every table before converting its members and
+ * raises the error it finds.  A map's members come in lua_next order and a list's items in
+ * index order, as to_value has them. */
+static cd_value *fast_value(conv *c, int idx, int depth)
+{
+    lua_State *L = c->L;
+    switch (lua_type(L, idx)) {
+    case LUA_TSTRING: {
+        size_t n;
+        const char *p = lua_tolstring(L, idx, &n);
+        return cd_str(c->a, p, n);
+    }
+    case LUA_TNUMBER:
+        if (lua_isinteger(L, idx))
+            return cd_int(c->a, (int64_t)lua_tointeger(L, idx));
+        return cd_float(c->a, (double)lua_tonumber(L, idx));
+    case LUA_TBOOLEAN:
+        return cd_bool(c->a, lua_toboolean(L, idx));
+    case LUA_TTABLE:
+        break;
+    default:
+        return NULL;
+    }
+    if (depth >= MAX_DEPTH || !lua_checkstack(L, 4))
+        return NULL;
+    lua_Unsigned n = lua_rawlen(L, idx);
+    if (n == 0) {   /* no key 1: a map (or something to_value refuses) */
+        cd_value *m = cd_map(c->a);
+        if (!m)
+            return NULL;
+        lua_pushnil(L);
+        while (lua_next(L, idx)) {
+            size_t kn = 0;
+            const char *k = NULL;
+            cd_value *v = NULL;
+            if (lua_type(L, -2) == LUA_TSTRING) {
+                k = lua_tolstring(L, -2, &kn);   /* a string already: no conversion */
+                v = fast_value(c, lua_gettop(L), depth + 1);
+            }
+            if (!v || !cd_map_setn(c->a, m, k, kn, v)) {
+                lua_pop(L, 2);
+                return NULL;
+            }
+            lua_pop(L, 1);
+        }
+        return m;
+    }
+    /* A list when its keys are exactly 1..n: n distinct integers in 1..n. */
+    cd_value *list = cd_list(c->a);
+    cd_value **items = n <= INT_MAX ? cd_arena_alloc(c->a, (size_t)n * sizeof *items) : NULL;
+    if (!list || !items)
+        return NULL;
+    memset(items, 0, (size_t)n * sizeof *items);
+    lua_Unsigned count = 0;
+    lua_pushnil(L);
+    while (lua_next(L, idx)) {
+        lua_Integer k = lua_isinteger(L, -2) ? lua_tointeger(L, -2) : 0;
+        cd_value *v = NULL;
+        if (k >= 1 && (lua_Unsigned)k <= n && !items[k - 1])
+            v = fast_value(c, lua_gettop(L), depth + 1);
+        if (!v) {
+            lua_pop(L, 2);
+            return NULL;
+        }
+        items[k - 1] = v;
+        count++;
+        lua_pop(L, 1);
+    }
+    if (count != n)
+        return NULL;
+    list->u.list.items = items;
+    list->u.list.n = list->u.list.cap = (size_t)n;
+    return list;
+}
+
+/* A request value: fast_value, or to_value when that gives up. */
+static cd_value *request_value(conv *c, int idx)
+{
+    cd_value *v = fast_value(c, idx, 0);
+    return v ? v : to_value(c, idx, 0);
+}
+
 /* }====================================================== */
 
 /* {====================================================== cd_value -> Lua */
 
+/* Where push_value memoizes ARN strings: a handle and the stack index of its memo table,
+ * or no handle (h NULL). */
+typedef struct memo {
+    lstore *h;
+    int table;
+} memo;
+
+/* Pushes the string p (n bytes), reusing a memoized ARN when it is one. */
+static void push_string(lua_State *L, const memo *m, const char *p, size_t n)
+{
+    /* Short strings are interned by Lua anyway; only ARNs repeat from call to call. */
+    if (!m->h || n <= 40 || n > 1024 || memcmp(p, "arn:", 4) != 0) {
+        lua_pushlstring(L, p, n);
+        return;
+    }
+    lstore *h = m->h;
+    for (unsigned i = 0; i < MEMO_N; i++)
+        if (h->memo[i].n == n && memcmp(h->memo[i].p, p, n) == 0) {
+            lua_rawgeti(L, m->table, (lua_Integer)i + 1);
+            return;
+        }
+    const char *s = lua_pushlstring(L, p, n);
+    unsigned slot = h->memo_next++ % MEMO_N;
+    lua_pushvalue(L, -1);
+    lua_rawseti(L, m->table, (lua_Integer)slot + 1);
+    h->memo[slot].p = s;
+    h->memo[slot].n = n;
+}
+
 /* Pushes v; returns 0, or -1 when the Lua stack cannot grow (nothing pushed then). */
-static int push_value(lua_State *L, const cd_value *v, int depth)
+static int push_value(lua_State *L, const memo *m, const cd_value *v, int depth)
 {
     if (depth > MAX_DEPTH * 4 || !lua_checkstack(L, 3))
         return -1;
@@ -300,6 +421,8 @@ static int push_value(lua_State *L, const cd_value *v, int depth)
         lua_pushnumber(L, (lua_Number)v->u.f);
         break;
     case CDV_STRING:
+        push_string(L, m, v->u.s.p, v->u.s.len);
+        break;
     case CDV_BYTES:
         lua_pushlstring(L, v->u.s.p, v->u.s.len);
         break;
@@ -309,7 +432,7 @@ static int push_value(lua_State *L, const cd_value *v, int depth)
     case CDV_LIST:
         lua_createtable(L, v->u.list.n > INT_MAX ? INT_MAX : (int)v->u.list.n, 0);
         for (size_t i = 0; i < v->u.list.n; i++) {
-            if (push_value(L, v->u.list.items[i], depth + 1))
+            if (push_value(L, m, v->u.list.items[i], depth + 1))
                 return lua_pop(L, 1), -1;
             lua_rawseti(L, -2, (lua_Integer)i + 1);
         }
@@ -321,7 +444,7 @@ static int push_value(lua_State *L, const cd_value *v, int depth)
             if (!e->val || e->val->type == CDV_NULL)
                 continue;  /* absent members are nil */
             lua_pushlstring(L, e->key, e->keylen);
-            if (push_value(L, e->val, depth + 1))
+            if (push_value(L, m, e->val, depth + 1))
                 return lua_pop(L, 2), -1;
             lua_rawset(L, -3);
         }
@@ -343,8 +466,9 @@ static int l_echo(lua_State *L)
         return raise_error(L, "StoreError", "out of memory");
     lstore dummy = {0};
     conv c = {.L = L, .a = *pa, .h = &dummy};
-    cd_value *v = to_value(&c, 1, 0);
-    if (push_value(L, v, 0))
+    cd_value *v = request_value(&c, 1);
+    memo none = {NULL, 0};
+    if (push_value(L, &none, v, 0))
         return raise_error(L, "StoreError", "the value is nested too deeply");
     return 1;
 }
@@ -450,7 +574,7 @@ static int store_call(lua_State *L)
     lstore dummy = {0};
     if (!own)
         c.h = &dummy;  /* the outer call's busy flag is not ours to clear */
-    cd_value *req = to_value(&c, 3, 0);
+    cd_value *req = request_value(&c, 3);
 
     cd_value *resp = NULL;
     cd_error err;
@@ -461,7 +585,9 @@ static int store_call(lua_State *L)
             h->busy = 0;
         return raise_cd_error(L, &err);
     }
-    if (push_value(L, resp, 0)) {
+    lua_getiuservalue(L, 1, 2);   /* the memo table */
+    memo m = {lua_istable(L, -1) ? h : NULL, lua_gettop(L)};
+    if (push_value(L, &m, resp, 0)) {
         if (own)
             h->busy = 0;
         return raise_error(L, "StoreError", "the response of %s is nested too deeply", name);
@@ -645,13 +771,13 @@ static int l_open(lua_State *L)
 
     /* The handle is made closed first (as liolib does), so a failure below leaves the
      * collector a valid closed handle. */
-    lstore *h = (lstore *)lua_newuserdatauv(L, sizeof *h, 1);  /* 3 */
-    h->s = NULL;
-    h->a = NULL;
-    h->busy = 0;
+    lstore *h = (lstore *)lua_newuserdatauv(L, sizeof *h, 2);  /* 3 */
+    memset(h, 0, sizeof *h);
     luaL_setmetatable(L, STORE_MT);
     lua_pushvalue(L, 1);
     lua_setiuservalue(L, 3, 1);
+    lua_createtable(L, MEMO_N, 0);
+    lua_setiuservalue(L, 3, 2);
     if (!(h->a = cd_arena_new()))
         raise_error(L, "StoreError", "out of memory opening store '%s'", path);
 

@@ -26,6 +26,7 @@
 #include "schema_model.h"
 #include "keys.h"
 #include "token.h"
+#include "store.h"
 
 #define SCHEMA_FORMAT 1
 #define FACET_FORMAT 1
@@ -847,6 +848,84 @@ static int resolve_facet(cd_ctx *c, cd_facet *f)
     return 0;
 }
 
+/* ---- the handle's facet cache (store.h) ---- */
+
+/* The cache, emptied first when it holds another snapshot; NULL in a write transaction. */
+static cd_facet_cache *facet_cache(cd_ctx *c)
+{
+    uint64_t snap = cd_kv_snapshot(c->txn);
+    cd_facet_cache *fc = &c->store->facet_cache;
+    if (!snap)
+        return NULL;
+    if (fc->snapshot != snap) {
+        if (fc->a)
+            cd_arena_reset(fc->a);
+        fc->n = 0;
+        fc->snapshot = snap;
+    }
+    return fc;
+}
+
+/* A cached facet as the caller's own: the struct, its attributes and their values are
+ * copied into the call's arena (the caller may change them); strings are shared. */
+static int facet_from_cache(cd_ctx *c, const cd_facet *cf, cd_facet **out)
+{
+    cd_facet *f = cd_arena_alloc(c->a, sizeof *f + cf->nattrs * sizeof(cd_attrdef));
+    if (!f)
+        return cd_oom(c);
+    *f = *cf;
+    f->attrs = (cd_attrdef *)(f + 1);
+    for (size_t i = 0; i < cf->nattrs; i++) {
+        cd_attrdef *a = &f->attrs[i];
+        *a = cf->attrs[i];
+        if ((a->default_value && !(a->default_value = cd_value_copy(c->a, a->default_value))) ||
+            (a->rules && !(a->rules = cd_value_copy(c->a, a->rules))))
+            return cd_oom(c);
+    }
+    *out = f;
+    return 0;
+}
+
+static const char *cache_str(cd_arena *a, const char *s)
+{
+    return s ? cd_arena_strndup(a, s, strlen(s)) : NULL;
+}
+
+/* Adds facet f, which SchemaArn schema_arn names in directory dirnum; when memory is short
+ * or the cache is full it is just not added. */
+static void cache_facet(cd_facet_cache *fc, uint32_t dirnum, const char *schema_arn,
+                        size_t schema_arn_len, const cd_facet *f)
+{
+    if (fc->n == CD_FACET_CACHE_N || (!fc->a && !(fc->a = cd_arena_new())))
+        return;
+    cd_arena *a = fc->a;
+    cd_facet *cf = cd_arena_alloc(a, sizeof *cf + f->nattrs * sizeof(cd_attrdef));
+    if (!cf)
+        return;
+    *cf = *f;
+    cf->attrs = (cd_attrdef *)(cf + 1);
+    bool ok = (cf->schema_arn = cache_str(a, f->schema_arn)) && (cf->name = cache_str(a, f->name));
+    for (size_t i = 0; ok && i < f->nattrs; i++) {
+        const cd_attrdef *s = &f->attrs[i];
+        cd_attrdef *t = &cf->attrs[i];
+        *t = *s;
+        ok = (t->name = cache_str(a, s->name)) &&
+             (!s->target_facet || (t->target_facet = cache_str(a, s->target_facet))) &&
+             (!s->target_attr || (t->target_attr = cache_str(a, s->target_attr))) &&
+             (!s->default_value || (t->default_value = cd_value_copy(a, s->default_value))) &&
+             (!s->rules || (t->rules = cd_value_copy(a, s->rules)));
+    }
+    const char *sa = cd_arena_strndup(a, schema_arn, schema_arn_len);
+    if (!ok || !sa)
+        return;   /* what was copied stays in the arena until the snapshot changes */
+    fc->e[fc->n].dirnum = dirnum;
+    fc->e[fc->n].schema_arn = sa;
+    fc->e[fc->n].schema_arn_len = schema_arn_len;
+    fc->e[fc->n].facet = cf->name;
+    fc->e[fc->n].f = cf;
+    fc->n++;
+}
+
 /* ---- catalog.h ---- */
 
 int cd_facet_find(cd_ctx *c, const cd_directory *d, const cd_value *schema_facet,
@@ -858,6 +937,15 @@ int cd_facet_find(cd_ctx *c, const cd_directory *d, const cd_value *schema_facet
     if (!arn_text || !name)
         return cd_fail(c->err, CD_E_ValidationException,
                        "a SchemaFacet needs both SchemaArn and FacetName");
+    /* Data-plane reads find the facets they use in the handle's cache while the store has
+     * not changed (same snapshot, see store.h); write transactions always read them.  An
+     * entry is keyed by the request's own SchemaArn text, which parsed and passed every
+     * check below for this directory and handle when the entry was made. */
+    cd_facet_cache *fc = facet_cache(c);
+    for (size_t i = 0; fc && i < fc->n; i++)
+        if (fc->e[i].dirnum == d->num && strcmp(fc->e[i].facet, name) == 0 &&
+            fc->e[i].schema_arn_len == an && memcmp(fc->e[i].schema_arn, arn_text, an) == 0)
+            return facet_from_cache(c, fc->e[i].f, out);
     cd_arn arn;
     int rc = cd_arn_parse(c, "SchemaArn", arn_text, an,
                           CD_ARN_APPLIED | CD_ARN_BASE | CD_ARN_MANAGED, &arn);
@@ -902,7 +990,11 @@ int cd_facet_find(cd_ctx *c, const cd_directory *d, const cd_value *schema_facet
     if (rc == CD_KV_NOTFOUND)
         return cd_fail(c->err, CD_E_FacetNotFoundException, "schema '%s' has no facet named '%s'",
                        sarn, name);
-    return rc ? rc : resolve_facet(c, *out);
+    if (rc || (rc = resolve_facet(c, *out)))
+        return rc;
+    if (fc)
+        cache_facet(fc, d->num, arn_text, an, *out);
+    return 0;
 }
 
 int cd_facet_by_sid(cd_ctx *c, const cd_directory *d, uint32_t sid, const char *name,

@@ -140,6 +140,8 @@ void cd_close(cd_store *s)
         cd_kv_close(e->kv);
         free(e);
     }
+    free(s->dir_cache.buf);
+    cd_arena_free(s->facet_cache.a);
     free(s->region);
     free(s->account);
     free(s);

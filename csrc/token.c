@@ -29,36 +29,53 @@ size_t cd_b64url_encode(const void *src, size_t n, char *dst)
     return o;
 }
 
-static int b64val(unsigned char c)
-{
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '-') return 62;
-    if (c == '_') return 63;
-    return -1;
-}
+/* The value of each base64url character, -1 for any other byte: decoding object ids is on
+ * the path of every data-plane call. */
+static const signed char b64val[256] = {
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 62, -1, -1,
+    52, 53, 54, 55, 56, 57, 58, 59, 60, 61, -1, -1, -1, -1, -1, -1,
+    -1,  0,  1,  2,  3,  4,  5,  6,  7,  8,  9, 10, 11, 12, 13, 14,
+    15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, -1, -1, -1, -1, 63,
+    -1, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40,
+    41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+};
 
 size_t cd_b64url_decode(const char *src, size_t n, unsigned char *dst)
 {
-    size_t o = 0;
-    uint32_t acc = 0;
-    int bits = 0;
+    const unsigned char *s = (const unsigned char *)src;
+    size_t o = 0, i = 0;
     if (n % 4 == 1)
         return (size_t)-1;
-    for (size_t i = 0; i < n; i++) {
-        int v = b64val((unsigned char)src[i]);
-        if (v < 0)
+    for (; i + 4 <= n; i += 4) {
+        int a = b64val[s[i]], b = b64val[s[i + 1]], c = b64val[s[i + 2]], d = b64val[s[i + 3]];
+        if ((a | b | c | d) < 0)
             return (size_t)-1;
-        acc = (acc << 6) | (uint32_t)v;
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            dst[o++] = (unsigned char)(acc >> bits);
-        }
+        uint32_t x = (uint32_t)a << 18 | (uint32_t)b << 12 | (uint32_t)c << 6 | (uint32_t)d;
+        dst[o++] = (unsigned char)(x >> 16);
+        dst[o++] = (unsigned char)(x >> 8);
+        dst[o++] = (unsigned char)x;
     }
-    if (bits && (acc & ((1u << bits) - 1)))  /* non-canonical trailing bits */
-        return (size_t)-1;
+    if (i < n) {   /* 2 or 3 characters left: 1 or 2 bytes, the unused bits must be 0 */
+        int a = b64val[s[i]], b = b64val[s[i + 1]], c = n - i == 3 ? b64val[s[i + 2]] : 0;
+        if ((a | b | c) < 0)
+            return (size_t)-1;
+        uint32_t x = (uint32_t)a << 18 | (uint32_t)b << 12 | (uint32_t)c << 6;
+        dst[o++] = (unsigned char)(x >> 16);
+        if (n - i == 3)
+            dst[o++] = (unsigned char)(x >> 8);
+        if (x & (n - i == 3 ? 0xffu : 0xffffu))   /* non-canonical trailing bits */
+            return (size_t)-1;
+    }
     return o;
 }
 

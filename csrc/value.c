@@ -7,8 +7,10 @@
 
 /* ---------------------------------------------------------------- arena */
 
-/* Blocks are chained; the first block is kept by cd_arena_reset so a reused arena
- * (one per store handle, reset per call) allocates nothing in the steady state. */
+/* Blocks are chained, newest first.  cd_arena_reset keeps one block, the largest up to
+ * ARENA_KEEP, so a reused arena (one per store handle, reset per call) allocates nothing in
+ * the steady state even when a call needs more than the first block; malloc'ing and freeing
+ * a block per call would also make glibc consolidate its small-chunk bins every time. */
 typedef struct block {
     struct block *next;
     size_t size, used;
@@ -20,6 +22,7 @@ struct cd_arena {
 };
 
 #define ARENA_FIRST 4096
+#define ARENA_KEEP (64u << 10)
 
 static block *block_new(size_t size)
 {
@@ -47,18 +50,21 @@ cd_arena *cd_arena_new(void)
 
 void cd_arena_reset(cd_arena *a)
 {
-    block *b = a->head, *first = NULL;
-    while (b) {
+    block *keep = NULL;
+    for (block *b = a->head; b; b = b->next)
+        if (b->size <= ARENA_KEEP && (!keep || b->size > keep->size))
+            keep = b;
+    for (block *b = a->head; b;) {
         block *next = b->next;
-        if (!next)
-            first = b;   /* the oldest block is the last in the chain */
-        else
+        if (b != keep)
             free(b);
         b = next;
     }
-    a->head = first;
-    if (first)
-        first->used = 0;
+    a->head = keep;
+    if (keep) {
+        keep->next = NULL;
+        keep->used = 0;
+    }
 }
 
 void cd_arena_free(cd_arena *a)

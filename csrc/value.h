@@ -47,7 +47,7 @@ struct cd_value {
 /* ---- arena: owns every allocation of one call ---- */
 cd_arena *cd_arena_new(void);                 /* NULL when out of memory */
 void cd_arena_free(cd_arena *a);              /* NULL is fine */
-void cd_arena_reset(cd_arena *a);             /* drop everything, keep the first block */
+void cd_arena_reset(cd_arena *a);             /* drop everything, keep one block for reuse */
 void *cd_arena_alloc(cd_arena *a, size_t n);  /* 16-byte aligned; NULL when out of memory */
 char *cd_arena_strndup(cd_arena *a, const char *p, size_t n); /* adds a NUL */
 char *cd_arena_printf(cd_arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
