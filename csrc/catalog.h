@@ -65,6 +65,8 @@ typedef struct cd_directory {
 int cd_directory_find(cd_ctx *c, const char *arn, cd_directory **out);
 /* The same, for data-plane operations: also DirectoryNotEnabledException unless ENABLED. */
 int cd_directory_enabled(cd_ctx *c, const char *arn, cd_directory **out);
+/* The enabled directory a data-plane request names in its DirectoryArn member. */
+int cd_request_directory(cd_ctx *c, const cd_value *req, cd_directory **out);
 
 /* A facet named by a SchemaFacet value {SchemaArn, FacetName} as data-plane requests give
  * it: an applied schema of the directory (without minor version), or the base schema.

@@ -6,8 +6,7 @@
  *   D dirnum(4)   -> directory record
  *                    u8 format(1) u8 state u64 created_ms u64 root str id str name
  *   d DirectoryId -> dirnum(4) + a copy of the D record, so that the directory lookup every
- *                    data-plane call makes is one get (a bare dirnum(4), as older stores
- *                    hold it, is still read: then the D record is read too)
+ *                    data-plane call makes is one get
  *   n Name        -> dirnum(4) of the live (not DELETED) directory holding that name
  * Directory numbers come from the "directory" counter, so `D` order is creation order.
  *
@@ -110,14 +109,10 @@ static int directory_by_id(cd_ctx *c, const char *id, size_t n, const char *arn,
                        (int)n, id);
     if (rc)
         return rc;
-    if (v.n < 4)
+    if (v.n <= 4)
         return cd_corrupt(c, "directory index");
-    uint32_t num = cd_get_u32be(v.p);
-    if (v.n > 4)
-        return decode_directory(c, num, (cd_slice){(const unsigned char *)v.p + 4, v.n - 4},
-                                arn, out);
-    rc = cd_directory_by_num(c, num, out);   /* a store written before the copy */
-    return rc == CD_KV_NOTFOUND ? cd_corrupt(c, "directory index") : rc;
+    return decode_directory(c, cd_get_u32be(v.p),
+                            (cd_slice){(const unsigned char *)v.p + 4, v.n - 4}, arn, out);
 }
 
 int cd_directory_by_id(cd_ctx *c, const char *id, cd_directory **out)
@@ -169,6 +164,14 @@ static void cache_directory(cd_ctx *c, uint64_t snap, const cd_directory *d)
     dc->d.name = memcpy(dc->buf + ni, d->name, nn);
     dc->d.arn = memcpy(dc->buf + ni + nn, d->arn, na);
     dc->snapshot = snap;
+}
+
+int cd_request_directory(cd_ctx *c, const cd_value *req, cd_directory **out)
+{
+    const char *arn = cd_get_str(req, "DirectoryArn", NULL);
+    if (!arn)
+        return cd_fail(c->err, CD_E_ValidationException, "DirectoryArn is required");
+    return cd_directory_enabled(c, arn, out);
 }
 
 int cd_directory_enabled(cd_ctx *c, const char *arn, cd_directory **out)

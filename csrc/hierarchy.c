@@ -171,14 +171,6 @@ int cd_link_add(cd_ctx *c, const cd_object *parent, const cd_object *child, cons
 
 /* ---------------------------------------------------------------- shared steps */
 
-static int open_directory(cd_ctx *c, const cd_value *req, cd_directory **d)
-{
-    const char *arn = cd_get_str(req, "DirectoryArn", NULL);
-    if (!arn)
-        return cd_fail(c->err, CD_E_ValidationException, "DirectoryArn is required");
-    return cd_directory_enabled(c, arn, d);
-}
-
 /* The start key of a page: prefix, then the token's resume bytes. */
 static int page_start(cd_ctx *c, const cd_value *req, const unsigned char *prefix, size_t pn,
                       const void *scope, size_t sn, unsigned char **start, size_t *n)
@@ -215,7 +207,7 @@ static int attach_object(cd_ctx *c, const cd_value *req, cd_value **resp)
     cd_object parent, child;
     size_t ln;
     const char *link = cd_get_str(req, "LinkName", &ln);
-    int rc = open_directory(c, req, &d);
+    int rc = cd_request_directory(c, req, &d);
     if (rc ||
         (rc = cd_select(c, d, cd_get(req, "ParentReference"), "ParentReference", &parent)) ||
         (rc = cd_select(c, d, cd_get(req, "ChildReference"), "ChildReference", &child)))
@@ -289,7 +281,7 @@ static int detach_object(cd_ctx *c, const cd_value *req, cd_value **resp)
     cd_object parent;
     size_t ln;
     const char *link = cd_get_str(req, "LinkName", &ln);
-    int rc = open_directory(c, req, &d);
+    int rc = cd_request_directory(c, req, &d);
     if (rc ||
         (rc = cd_select(c, d, cd_get(req, "ParentReference"), "ParentReference", &parent)))
         return rc;
@@ -328,7 +320,7 @@ static int list_children(cd_ctx *c, const cd_value *req, cd_value **resp)
 {
     cd_directory *d;
     cd_object o;
-    int rc = open_directory(c, req, &d);
+    int rc = cd_request_directory(c, req, &d);
     if (rc || (rc = cd_select(c, d, cd_get(req, "ObjectReference"), "ObjectReference", &o)))
         return rc;
     if (o.type != CD_OT_NODE)
@@ -382,7 +374,7 @@ static int list_parents(cd_ctx *c, const cd_value *req, cd_value **resp)
 {
     cd_directory *d;
     cd_object o;
-    int rc = open_directory(c, req, &d);
+    int rc = cd_request_directory(c, req, &d);
     if (rc || (rc = cd_select(c, d, cd_get(req, "ObjectReference"), "ObjectReference", &o)))
         return rc;
     if (o.oid == d->root)
@@ -546,7 +538,7 @@ static int list_parent_paths(cd_ctx *c, const cd_value *req, cd_value **resp)
 {
     cd_directory *d;
     cd_object o;
-    int rc = open_directory(c, req, &d);
+    int rc = cd_request_directory(c, req, &d);
     if (rc || (rc = cd_select(c, d, cd_get(req, "ObjectReference"), "ObjectReference", &o)))
         return rc;
     /* One candidate path per parent link of the object, in key order (stable); the page

@@ -556,14 +556,6 @@ static int apply_wset(cd_ctx *c, const cd_directory *d, const cd_object *o, cons
 
 /* ---------------------------------------------------------------- shared request steps */
 
-static int open_directory(cd_ctx *c, const cd_value *req, cd_directory **d)
-{
-    const char *arn = cd_get_str(req, "DirectoryArn", NULL);
-    if (!arn)
-        return cd_fail(c->err, CD_E_ValidationException, "DirectoryArn is required");
-    return cd_directory_enabled(c, arn, d);
-}
-
 static bool object_has_facet(const cd_object *o, const cd_facet *f)
 {
     for (size_t i = 0; i < o->nfacets; i++)
@@ -603,7 +595,7 @@ static cd_value *new_response(cd_ctx *c, cd_value **resp)
 static int create_object(cd_ctx *c, const cd_value *req, cd_value **resp)
 {
     cd_directory *d;
-    int rc = open_directory(c, req, &d);
+    int rc = cd_request_directory(c, req, &d);
     if (rc)
         return rc;
     const cd_value *sfs = cd_get(req, "SchemaFacets");
@@ -689,7 +681,7 @@ static int delete_object(cd_ctx *c, const cd_value *req, cd_value **resp)
 {
     cd_directory *d;
     cd_object o;
-    int rc = open_directory(c, req, &d);
+    int rc = cd_request_directory(c, req, &d);
     if (rc || (rc = cd_select(c, d, cd_get(req, "ObjectReference"), "ObjectReference", &o)))
         return rc;
     if (o.oid == d->root)
@@ -771,7 +763,7 @@ static int add_facet(cd_ctx *c, const cd_value *req, cd_value **resp)
     cd_directory *d;
     cd_object o;
     cd_facet *f;
-    int rc = open_directory(c, req, &d);
+    int rc = cd_request_directory(c, req, &d);
     if (rc || (rc = cd_select(c, d, cd_get(req, "ObjectReference"), "ObjectReference", &o)) ||
         (rc = cd_facet_find(c, d, cd_get(req, "SchemaFacet"), &f)))
         return rc;
@@ -835,7 +827,7 @@ static int remove_facet(cd_ctx *c, const cd_value *req, cd_value **resp)
     cd_directory *d;
     cd_object o;
     cd_facet *f;
-    int rc = open_directory(c, req, &d);
+    int rc = cd_request_directory(c, req, &d);
     if (rc || (rc = cd_select(c, d, cd_get(req, "ObjectReference"), "ObjectReference", &o)) ||
         (rc = cd_facet_find(c, d, cd_get(req, "SchemaFacet"), &f)))
         return rc;
@@ -906,7 +898,7 @@ static int update_attributes(cd_ctx *c, const cd_value *req, cd_value **resp)
     cd_directory *d;
     cd_object o;
     cd_facetset fs;
-    int rc = open_directory(c, req, &d);
+    int rc = cd_request_directory(c, req, &d);
     if (rc || (rc = cd_select(c, d, cd_get(req, "ObjectReference"), "ObjectReference", &o)) ||
         (rc = cd_object_facets(c, d, &o, &fs)))
         return rc;
@@ -965,7 +957,7 @@ static int get_information(cd_ctx *c, const cd_value *req, cd_value **resp)
 {
     cd_directory *d;
     cd_object o;
-    int rc = open_directory(c, req, &d);
+    int rc = cd_request_directory(c, req, &d);
     if (rc || (rc = cd_select(c, d, cd_get(req, "ObjectReference"), "ObjectReference", &o)))
         return rc;
     cd_value *list = cd_list(c->a);
@@ -1008,7 +1000,7 @@ static int get_attributes(cd_ctx *c, const cd_value *req, cd_value **resp)
     cd_directory *d;
     cd_object o;
     cd_facet *f;
-    int rc = open_directory(c, req, &d);
+    int rc = cd_request_directory(c, req, &d);
     if (rc || (rc = cd_select(c, d, cd_get(req, "ObjectReference"), "ObjectReference", &o)) ||
         (rc = cd_facet_find(c, d, cd_get(req, "SchemaFacet"), &f)))
         return rc;
@@ -1065,7 +1057,7 @@ static int list_attributes(cd_ctx *c, const cd_value *req, cd_value **resp)
 {
     cd_directory *d;
     cd_object o;
-    int rc = open_directory(c, req, &d);
+    int rc = cd_request_directory(c, req, &d);
     if (rc || (rc = cd_select(c, d, cd_get(req, "ObjectReference"), "ObjectReference", &o)))
         return rc;
     /* The scan covers the object's values, or one facet's with FacetFilter. */

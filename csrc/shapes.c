@@ -324,6 +324,10 @@ static int check_text(checker *c, const cd_shape *sh, const char *s, size_t len,
     int64_t n = utf8_length((const unsigned char *)s, len);
     if (n < 0)
         return invalid(c, at, "%s must be valid UTF-8", subject);
+    /* Identifiers, names, ARNs and selectors never hold NUL bytes, and the engine reads
+     * them as C strings; only attribute values (kept by length) may carry them. */
+    if (memchr(s, 0, len) && strcmp(sh->name, "StringAttributeValue") != 0)
+        return invalid(c, at, "%s must not contain NUL bytes", subject);
     int rc = check_count(c, sh, n, at, subject);
     if (rc)
         return rc;

@@ -26,7 +26,7 @@ void cd_options_default(cd_options *o)
 
 static const unsigned char meta_secret_key[] = {CDK_META, 's', 'e', 'c', 'r', 'e', 't'};
 static const unsigned char meta_format_key[] = {CDK_META, 'f', 'o', 'r', 'm', 'a', 't'};
-#define STORE_FORMAT "clouddir-1"
+#define STORE_FORMAT "clouddir-2"
 
 /* Reads (or on first open creates) the store's metadata. */
 static int load_meta(cd_env *e, cd_error *err)

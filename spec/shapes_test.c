@@ -439,7 +439,38 @@ static void test_lengths(cd_arena *a)
     }
     cd_value *req = cd_map(a);
     cd_map_set(a, req, "Name", cd_str(a, "a\0b", 3));
-    expect_error_in(a, CD_OP_CreateSchema, req, "pattern", "an embedded NUL fails the name pattern");
+    expect_error_in(a, CD_OP_CreateSchema, req, "NUL", "an embedded NUL in a name is refused");
+    req = cd_map(a);
+    cd_map_set(a, req, "DirectoryArn",
+               cd_str(a, "arn:aws:clouddirectory:us-east-1:123456789012:directory/x\0y", 61));
+    expect_error_in(a, CD_OP_GetDirectory, req, "NUL", "an embedded NUL in an ARN is refused");
+    req = cd_map(a);
+    {
+        cd_value *v = cd_map(a);
+        cd_map_set(a, v, "StringValue", cd_str(a, "a\0b", 3));
+        cd_value *ref = cd_map(a);
+        cd_map_set(a, ref, "Selector", cd_strz(a, "/"));
+        cd_value *key = cd_map(a);
+        cd_map_set(a, key, "SchemaArn", cd_strz(a, "arn:x"));
+        cd_map_set(a, key, "FacetName", cd_strz(a, "f"));
+        cd_map_set(a, key, "Name", cd_strz(a, "n"));
+        cd_value *kv = cd_map(a);
+        cd_map_set(a, kv, "Key", key);
+        cd_map_set(a, kv, "Value", v);
+        cd_value *list = cd_list(a);
+        cd_list_push(a, list, kv);
+        cd_value *facets = cd_list(a);
+        cd_value *sf = cd_map(a);
+        cd_map_set(a, sf, "SchemaArn", cd_strz(a, "arn:x"));
+        cd_map_set(a, sf, "FacetName", cd_strz(a, "f"));
+        cd_list_push(a, facets, sf);
+        cd_map_set(a, req, "DirectoryArn", cd_strz(a, "arn:x"));
+        cd_map_set(a, req, "SchemaFacets", facets);
+        cd_map_set(a, req, "ObjectAttributeList", list);
+        cd_error err;
+        check(cd_shape_check(CD_OP_CreateObject, req, a, &err) == 0,
+              "a StringValue may hold NUL bytes");
+    }
 }
 
 static void test_integer_min(cd_arena *a)
