@@ -36,6 +36,9 @@ extern const cd_handler_entry cd_directory_handlers[];
 extern const cd_handler_entry cd_tag_handlers[];
 extern const cd_handler_entry cd_object_handlers[];
 extern const cd_handler_entry cd_hierarchy_handlers[];
+extern const cd_handler_entry cd_typedlink_handlers[];
+extern const cd_handler_entry cd_index_handlers[];
+extern const cd_handler_entry cd_policy_handlers[];
 
 /* ---- helpers every handler uses ---- */
 static inline bool cd_aws_limits(const cd_ctx *c) { return c->opt->limits == CD_LIMITS_AWS; }

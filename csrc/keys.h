@@ -17,29 +17,28 @@ enum cd_key_prefix {
     CDK_DIRECTORY_NAME= 'n',  /* live directory by name (uniqueness) */
     CDK_TAG           = 'G',  /* tags, by directory number + key */
     CDK_CHILD         = 'C',  /* child links, by parent object number + link name */
-    CDK_TYPED_IN      = 't',  /* typed links by target (later) */
-    CDK_INDEX_ENTRY   = 'I',  /* index entries (later) */
-    CDK_POLICY_TO     = 'y',  /* policy attachments by policy (later) */
     /* Objects, by internal object number: the record, then the object's own sub-keys (enum
      * cd_object_subkey; object.h).  This range must stay the LAST of the store: new objects
      * append at its end, and an append at the very end of the tree makes LMDB split pages
      * so that the old page stays full (elsewhere it splits in the middle, leaving leaves
      * half empty: about 20% more store per object).  Give later prefixes values below it. */
     CDK_OBJECT        = '~',
-    /* 'O', 'P' and 'V' are free: stores of format clouddir-1 kept object records, parent
-     * links and values there. */
 };
 
-/* Sub-keys of one object: O | oid(8) | tag | ...  (O is CDK_OBJECT.)  Everything an object owns, keyed by the
- * object itself, sits right after its record, so creating an object appends to one place
- * and deleting it clears one range.  Keys kept under another object (child links under
- * the parent, typed links under the target) do not belong here. */
+/* Sub-keys of one object: ~ | oid(8) | tag | ...  Everything kept under an object's number
+ * sits right after its record, so creating an object appends to one place and deleting it
+ * clears one range.  A link between two objects is kept under each end that must find it
+ * (a child link under the parent's C key; a typed link under the source's 'T' and the
+ * target's 't'). */
 enum cd_object_subkey {
-    CDO_INDEX_OF      = 'I',  /* indexes the object is attached to (later) */
+    CDO_INDEX_OF      = 'I',  /* indexes the object is attached to (index.c) */
     CDO_PARENT        = 'P',  /* parent links: parent oid + link name */
-    CDO_TYPED_OUT     = 'T',  /* typed links by source (later) */
+    CDO_TYPED_OUT     = 'T',  /* typed links from the object (typedlink.c) */
     CDO_VALUE         = 'V',  /* attribute values: schema + facet + name (attribute.h) */
-    CDO_POLICY_ON     = 'Y',  /* policies attached to the object (later) */
+    CDO_INDEX_ENTRY   = 'X',  /* an index object's entries (index.c) */
+    CDO_POLICY_ON     = 'Y',  /* policies attached to the object (policy.c) */
+    CDO_TYPED_IN      = 't',  /* typed links to the object (typedlink.c) */
+    CDO_POLICY_TO     = 'y',  /* objects a policy object is attached to (policy.c) */
 };
 
 #endif

@@ -2,7 +2,7 @@
  * operations CreateObject, DeleteObject, AddFacetToObject, RemoveFacetFromObject,
  * UpdateObjectAttributes, GetObjectInformation, GetObjectAttributes, ListObjectAttributes. */
 #include <string.h>
-#include "object.h"
+#include "graph.h"
 #include "selector.h"
 #include "hierarchy.h"
 #include "keys.h"
@@ -373,26 +373,17 @@ int cd_object_create_root(cd_ctx *c, cd_directory *d, uint64_t *root)
     return rc;
 }
 
-/* ---------------------------------------------------------------- hooks for later issues */
+/* ---------------------------------------------------------------- graph hooks (graph.h) */
 
-/* Issue 3 (typed links, policies, indexes): an object that is the source or target of a
- * typed link, or has policies attached (or is a policy attached somewhere), cannot be deleted
- * (StillContainsLinksException); one attached to an index, or an index with objects
- * attached, cannot either (ObjectNotDetachedException).  Nothing blocks deletion yet. */
+/* Typed links, policy attachments and index attachments keep an object alive (§4.5). */
 static int delete_blocked_by_links(cd_ctx *c, const cd_directory *d, const cd_object *o)
 {
-    (void)c, (void)d, (void)o;
-    return 0;
-}
-
-/* Issue 3 (indexes): called after a value of the object was written or deleted, so index
- * entries can follow (and a unique index can refuse a duplicate with
- * LinkNameAlreadyInUseException).  Nothing to do yet. */
-static int value_changed(cd_ctx *c, const cd_directory *d, const cd_object *o,
-                         const cd_slot *s)
-{
-    (void)c, (void)d, (void)o, (void)s;
-    return 0;
+    int rc = cd_typedlink_check_delete(c, d, o);
+    if (rc == 0)
+        rc = cd_policy_check_delete(c, d, o);
+    if (rc == 0)
+        rc = cd_index_check_delete(c, d, o);
+    return rc;
 }
 
 /* ---------------------------------------------------------------- write sets */
@@ -547,7 +538,7 @@ static int apply_wset(cd_ctx *c, const cd_directory *d, const cd_object *o, cons
             rc = cd_put_key(c, key, kn, b.p, b.len);
         }
         if (rc == 0)
-            rc = value_changed(c, d, o, &e->ref.slot);
+            rc = cd_index_value_changed(c, d, o, &e->ref.slot);
         if (rc)
             return rc;
     }

@@ -1,0 +1,12 @@
+/* policy.c — policy attachments and LookupPolicy (issue 3): being written. */
+#include "graph.h"
+
+int cd_policy_check_delete(cd_ctx *c, const cd_directory *d, const cd_object *o)
+{
+    (void)c, (void)d, (void)o;
+    return 0;
+}
+
+const cd_handler_entry cd_policy_handlers[] = {
+    {-1, NULL},
+};
