@@ -10,21 +10,7 @@
 #include "catalog.h"
 #include "store.h"
 
-static int tests, failures;
-
-static bool check(bool ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static bool check(bool ok, const char *fmt, ...)
-{
-    va_list ap;
-    printf("%s %d - ", ok ? "ok" : "not ok", ++tests);
-    va_start(ap, fmt);
-    vprintf(fmt, ap);
-    va_end(ap);
-    printf("\n");
-    if (!ok)
-        failures++;
-    return ok;
-}
+#include "tap.h"
 
 /* ---------------------------------------------------------------- building requests */
 
@@ -340,6 +326,5 @@ int main(void)
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0)
         printf("# could not remove %s\n", dir);
-    printf("1..%d\n", tests);
-    return failures ? 1 : 0;
+    return tap_done();
 }

@@ -8,21 +8,7 @@
 #include "keys.h"
 #include "rules.h"
 
-static int tests, failures;
-
-static bool check(bool ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static bool check(bool ok, const char *fmt, ...)
-{
-    va_list ap;
-    printf("%s %d - ", ok ? "ok" : "not ok", ++tests);
-    va_start(ap, fmt);
-    vprintf(fmt, ap);
-    va_end(ap);
-    printf("\n");
-    if (!ok)
-        failures++;
-    return ok;
-}
+#include "tap.h"
 
 static int sign(int x) { return (x > 0) - (x < 0); }
 
@@ -190,6 +176,5 @@ int main(void)
     test_string_sets();
     test_rules();
     test_values();
-    printf("1..%d\n", tests);
-    return failures != 0;
+    return tap_done();
 }

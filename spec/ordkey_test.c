@@ -12,21 +12,7 @@
 #include "ordkey.h"
 #include "rules.h"
 
-static int tests, failures;
-
-static bool check(bool ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static bool check(bool ok, const char *fmt, ...)
-{
-    va_list ap;
-    printf("%s %d - ", ok ? "ok" : "not ok", ++tests);
-    va_start(ap, fmt);
-    vprintf(fmt, ap);
-    va_end(ap);
-    printf("\n");
-    if (!ok)
-        failures++;
-    return ok;
-}
+#include "tap.h"
 
 static cd_arena *A;
 static uint64_t rng_state = 0x9E3779B97F4A7C15u;
@@ -1003,6 +989,5 @@ int main(void)
     test_scans();
     cd_arena_free(A);
     cd_arena_free(STORE_A);
-    printf("1..%d\n", tests);
-    return failures ? 1 : 0;
+    return tap_done();
 }

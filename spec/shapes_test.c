@@ -14,21 +14,7 @@
 #include "operations.h"
 #include "shapes.h"
 
-static int tests, failures;
-
-static bool check(bool ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static bool check(bool ok, const char *fmt, ...)
-{
-    va_list ap;
-    printf("%s %d - ", ok ? "ok" : "not ok", ++tests);
-    va_start(ap, fmt);
-    vprintf(fmt, ap);
-    va_end(ap);
-    printf("\n");
-    if (!ok)
-        failures++;
-    return ok;
-}
+#include "tap.h"
 
 /* ================================================================ a tiny JSON reader */
 
@@ -710,6 +696,5 @@ int main(void)
     test_empty_containers(a);
     test_speed(a);
     cd_arena_free(a);
-    printf("1..%d\n", tests);
-    return failures ? 1 : 0;
+    return tap_done();
 }
