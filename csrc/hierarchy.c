@@ -445,27 +445,14 @@ static int list_parents(cd_ctx *c, const cd_value *req, cd_value **resp)
     return cd_map_set(c->a, *resp, all ? "ParentLinks" : "Parents", out) ? 0 : cd_oom(c);
 }
 
-/* ---------------------------------------------------------------- ListObjectParentPaths */
+/* ---------------------------------------------------------------- paths from the root */
 
-/* One path from the root down to an object, built bottom-up. */
-typedef struct path_step {
-    uint64_t oid;
-    unsigned char tag[8];
-    const char *name;     /* link name from this object's parent to it */
-    size_t n;
-} path_step;
-
-typedef struct path_buf {
-    path_step *s;
-    size_t n, cap;
-} path_buf;
-
-static int path_push(cd_ctx *c, path_buf *p, uint64_t oid, const unsigned char *tag,
+static int path_push(cd_ctx *c, cd_path *p, uint64_t oid, const unsigned char *tag,
                      const char *name, size_t n)
 {
     if (p->n == p->cap) {
         size_t cap = p->cap ? p->cap * 2 : 16;
-        path_step *s = cd_arena_alloc(c->a, cap * sizeof *s);
+        cd_path_step *s = cd_arena_alloc(c->a, cap * sizeof *s);
         if (!s)
             return cd_oom(c);
         if (p->n)
@@ -476,14 +463,14 @@ static int path_push(cd_ctx *c, path_buf *p, uint64_t oid, const unsigned char *
     char *copy = cd_arena_strndup(c->a, name ? name : "", n);
     if (!copy)
         return cd_oom(c);
-    p->s[p->n++] = (path_step){oid, {0}, copy, n};
+    p->s[p->n++] = (cd_path_step){oid, {0}, copy, n};
     memcpy(p->s[p->n - 1].tag, tag, 8);
     return 0;
 }
 
 /* Completes a path that ends with the link parent --name--> object: walks up from parent.
  * *reaches: whether it ends at the root (paths of detached subtrees are skipped). */
-static int path_up(cd_ctx *c, cd_cursor *walk, const cd_directory *d, path_buf *p,
+static int path_up(cd_ctx *c, cd_cursor *walk, const cd_directory *d, cd_path *p,
                    uint64_t parent, const unsigned char *ptag, bool *reaches)
 {
     int rc;
@@ -510,28 +497,106 @@ static int path_up(cd_ctx *c, cd_cursor *walk, const cd_directory *d, path_buf *
     }
 }
 
-/* {Path, ObjectIdentifiers} from p, whose steps run from the object up to the root. */
-static cd_value *path_value(cd_ctx *c, const cd_directory *d, const path_buf *p)
+int cd_parent_paths(cd_ctx *c, const cd_directory *d, const cd_object *o,
+                    const unsigned char *resume, size_t rn, cd_path_visitor visit, void *arg)
+{
+    bool stop = false;
+    int rc;
+    if (o->oid == d->root) {   /* the root's one path is "/" */
+        cd_path p = {0};
+        if ((rc = path_push(c, &p, o->oid, o->tag, NULL, 0)))
+            return rc;
+        return visit(c, arg, &p, NULL, 0, &stop);
+    }
+    /* One candidate per parent link of the object, in key order; a resume point is the key
+     * suffix (parent, link name) of the candidate to start at. */
+    unsigned char prefix[CD_OBJECT_SUB], *start;
+    cd_object_sub_prefix(prefix, o->oid, CDO_PARENT);
+    if (CD_OBJECT_SUB + rn > CD_KV_MAX_KEY)
+        return cd_fail(c->err, CD_E_InvalidNextTokenException, "the NextToken is not valid");
+    if (!(start = cd_arena_alloc(c->a, CD_OBJECT_SUB + rn + 1)))
+        return cd_oom(c);
+    memcpy(start, prefix, CD_OBJECT_SUB);
+    if (rn)
+        memcpy(start + CD_OBJECT_SUB, resume, rn);
+    cd_cursor *scan, *walk;
+    if ((rc = cd_kv_cursor(c->txn, &scan, c->err)))
+        return rc;
+    if ((rc = cd_kv_cursor(c->txn, &walk, c->err))) {
+        cd_cursor_close(scan);
+        return rc;
+    }
+    cd_slice k, v;
+    rc = cd_cursor_seek(scan, (cd_slice){start, CD_OBJECT_SUB + rn}, &k, &v, c->err);
+    while (rc == 0 && k.n >= CD_PARENT_NAME_AT && memcmp(k.p, prefix, CD_OBJECT_SUB) == 0) {
+        if (v.n != 8) {
+            rc = damaged(c, "a parent link is malformed");
+            break;
+        }
+        cd_path p = {0};
+        bool reaches = false;
+        if ((rc = path_push(c, &p, o->oid, o->tag, (const char *)k.p + CD_PARENT_NAME_AT,
+                            k.n - CD_PARENT_NAME_AT)) ||
+            (rc = path_up(c, walk, d, &p,
+                          cd_u64be_get((const unsigned char *)k.p + CD_PARENT_AT), v.p,
+                          &reaches)))
+            break;
+        if (reaches &&
+            ((rc = visit(c, arg, &p, (const unsigned char *)k.p + CD_PARENT_AT,
+                         k.n - CD_PARENT_AT, &stop)) || stop))
+            break;
+        rc = cd_cursor_next(scan, &k, &v, c->err);
+    }
+    cd_cursor_close(walk);
+    cd_cursor_close(scan);
+    return rc == CD_KV_NOTFOUND ? 0 : rc;
+}
+
+cd_value *cd_path_text(cd_ctx *c, const cd_path *p)
 {
     cd_buf b;
+    cd_buf_init(&b, c->a);
+    for (size_t i = p->n; i-- > 0;)
+        if (i + 1 < p->n && (!cd_buf_byte(&b, '/') || !cd_buf_put(&b, p->s[i].name, p->s[i].n)))
+            return NULL;
+    return b.len ? cd_str(c->a, (const char *)b.p, b.len) : cd_strz(c->a, "/");
+}
+
+/* ---------------------------------------------------------------- ListObjectParentPaths */
+
+typedef struct paths_page {
+    const cd_directory *d;
+    const cd_object *o;
+    cd_value *resp, *list;
+    int page, count;
+} paths_page;
+
+/* {Path, ObjectIdentifiers}: the ids run from the root to the object. */
+static int paths_visit(cd_ctx *c, void *arg, const cd_path *p, const unsigned char *at,
+                       size_t an, bool *stop)
+{
+    paths_page *pg = arg;
+    if (pg->count == pg->page) {
+        unsigned char scope[8];
+        cd_u64be_put(scope, pg->o->oid);
+        *stop = true;
+        return set_token(c, pg->resp, scope, 8, at, an) ? 0 : cd_oom(c);
+    }
     cd_value *ids = cd_list(c->a), *m = cd_map(c->a);
     char id[CD_OBJECT_ID_LEN + 1], idp[CD_OBJECT_ID_PREFIX];
     if (!ids || !m)
-        return NULL;
-    cd_object_id_prefix(d, idp);
-    cd_buf_init(&b, c->a);
+        return cd_oom(c);
+    cd_object_id_prefix(pg->d, idp);
     for (size_t i = p->n; i-- > 0;) {
-        const path_step *s = &p->s[i];
-        if (i + 1 < p->n && (!cd_buf_byte(&b, '/') || !cd_buf_put(&b, s->name, s->n)))
-            return NULL;
-        cd_object_id_format_with(idp, s->oid, s->tag, id);
+        cd_object_id_format_with(idp, p->s[i].oid, p->s[i].tag, id);
         if (!cd_list_push(c->a, ids, cd_str(c->a, id, CD_OBJECT_ID_LEN)))
-            return NULL;
+            return cd_oom(c);
     }
-    cd_value *path = b.len ? cd_str(c->a, (const char *)b.p, b.len) : cd_strz(c->a, "/");
-    if (!cd_map_set(c->a, m, "Path", path) || !cd_map_set(c->a, m, "ObjectIdentifiers", ids))
-        return NULL;
-    return m;
+    if (!cd_map_set(c->a, m, "Path", cd_path_text(c, p)) ||
+        !cd_map_set(c->a, m, "ObjectIdentifiers", ids) || !cd_list_push(c->a, pg->list, m))
+        return cd_oom(c);
+    pg->count++;
+    return 0;
 }
 
 static int list_parent_paths(cd_ctx *c, const cd_value *req, cd_value **resp)
@@ -541,69 +606,20 @@ static int list_parent_paths(cd_ctx *c, const cd_value *req, cd_value **resp)
     int rc = cd_request_directory(c, req, &d);
     if (rc || (rc = cd_select(c, d, cd_get(req, "ObjectReference"), "ObjectReference", &o)))
         return rc;
-    /* One candidate path per parent link of the object, in key order (stable); the page
-     * token holds the key suffix (parent, link name) of the next path to return. */
-    unsigned char prefix[CD_OBJECT_SUB], *start;
-    size_t sn;
-    cd_object_sub_prefix(prefix, o.oid, CDO_PARENT);
-    if ((rc = page_start(c, req, prefix, CD_OBJECT_SUB, prefix + 1, 8, &start, &sn)))
+    /* The page token holds the resume point of the next path, bound to the object. */
+    unsigned char scope[8];
+    const unsigned char *resume;
+    size_t rn;
+    cd_u64be_put(scope, o.oid);
+    if ((rc = cd_token_read(c, req, scope, 8, &resume, &rn)))
         return rc;
-    int page = cd_page_size(c, req), count = 0;
-    cd_value *list = cd_list(c->a);
-    if (!list || !(*resp = cd_map(c->a)))
+    paths_page pg = {d, &o, cd_map(c->a), cd_list(c->a), cd_page_size(c, req), 0};
+    if (!pg.resp || !pg.list)
         return cd_oom(c);
-    if (o.oid == d->root) {   /* the root's one path is "/" */
-        path_buf p = {0};
-        cd_value *v;
-        if ((rc = path_push(c, &p, o.oid, o.tag, NULL, 0)))
-            return rc;
-        if (!(v = path_value(c, d, &p)) || !cd_list_push(c->a, list, v))
-            return cd_oom(c);
-        return cd_map_set(c->a, *resp, "PathToObjectIdentifiersList", list) ? 0 : cd_oom(c);
-    }
-    cd_cursor *scan, *walk;
-    if ((rc = cd_kv_cursor(c->txn, &scan, c->err)))
+    if ((rc = cd_parent_paths(c, d, &o, resume, rn, paths_visit, &pg)))
         return rc;
-    if ((rc = cd_kv_cursor(c->txn, &walk, c->err))) {
-        cd_cursor_close(scan);
-        return rc;
-    }
-    cd_slice k, v;
-    rc = cd_cursor_seek(scan, (cd_slice){start, sn}, &k, &v, c->err);
-    while (rc == 0 && k.n >= CD_PARENT_NAME_AT && memcmp(k.p, prefix, CD_OBJECT_SUB) == 0) {
-        if (v.n != 8) {
-            rc = damaged(c, "a parent link is malformed");
-            break;
-        }
-        path_buf p = {0};
-        bool reaches = false;
-        if ((rc = path_push(c, &p, o.oid, o.tag, (const char *)k.p + CD_PARENT_NAME_AT,
-                            k.n - CD_PARENT_NAME_AT)) ||
-            (rc = path_up(c, walk, d, &p,
-                          cd_u64be_get((const unsigned char *)k.p + CD_PARENT_AT), v.p,
-                          &reaches)))
-            break;
-        if (reaches) {
-            if (count == page) {
-                if (!set_token(c, *resp, prefix + 1, 8, (const unsigned char *)k.p + CD_PARENT_AT,
-                               k.n - CD_PARENT_AT))
-                    rc = cd_oom(c);
-                break;
-            }
-            cd_value *pv = path_value(c, d, &p);
-            if (!pv || !cd_list_push(c->a, list, pv)) {
-                rc = cd_oom(c);
-                break;
-            }
-            count++;
-        }
-        rc = cd_cursor_next(scan, &k, &v, c->err);
-    }
-    cd_cursor_close(walk);
-    cd_cursor_close(scan);
-    if (rc && rc != CD_KV_NOTFOUND)
-        return rc;
-    return cd_map_set(c->a, *resp, "PathToObjectIdentifiersList", list) ? 0 : cd_oom(c);
+    *resp = pg.resp;
+    return cd_map_set(c->a, *resp, "PathToObjectIdentifiersList", pg.list) ? 0 : cd_oom(c);
 }
 
 const cd_handler_entry cd_hierarchy_handlers[] = {

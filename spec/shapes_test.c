@@ -427,8 +427,8 @@ static void test_lengths(cd_arena *a)
     cd_map_set(a, req, "Name", cd_str(a, "a\0b", 3));
     expect_error_in(a, CD_OP_CreateSchema, req, "NUL", "an embedded NUL in a name is refused");
     req = cd_map(a);
-    cd_map_set(a, req, "DirectoryArn",
-               cd_str(a, "arn:aws:clouddirectory:us-east-1:123456789012:directory/x\0y", 61));
+    static const char nul_arn[] = "arn:aws:clouddirectory:us-east-1:123456789012:directory/x\0y";
+    cd_map_set(a, req, "DirectoryArn", cd_str(a, nul_arn, sizeof nul_arn - 1));
     expect_error_in(a, CD_OP_GetDirectory, req, "NUL", "an embedded NUL in an ARN is refused");
     req = cd_map(a);
     {
