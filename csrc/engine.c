@@ -40,7 +40,7 @@ int cd_op_lookup(const char *name)
 static const cd_handler_entry *const handler_tables[] = {
     cd_schema_handlers, cd_facet_handlers, cd_directory_handlers, cd_tag_handlers,
     cd_object_handlers, cd_hierarchy_handlers, cd_typedlink_handlers, cd_index_handlers,
-    cd_policy_handlers,
+    cd_policy_handlers, cd_batch_handlers,
 };
 
 void cd_engine_bind(cd_store *s)
@@ -101,6 +101,30 @@ int cd_call(cd_store *s, int op, cd_value *req, cd_arena *a, cd_value **resp, cd
         }
         return rc;
     }
+}
+
+int cd_engine_dispatch(cd_ctx *c, int op, const cd_value *req, cd_value **resp)
+{
+    *resp = NULL;
+    const char *name = cd_op_name(op);
+    if (!name)
+        return cd_fail(c->err, CD_E_ValidationException, "unknown operation #%d", op);
+    cd_handler fn = c->store->handlers[op];
+    if (!fn)
+        return cd_fail(c->err, CD_E_NotImplementedException,
+                       "%s is not available yet in clouddir %s (the request was valid)", name,
+                       CLOUDDIR_VERSION);
+    /* A read snapshot has a number; a write transaction has none. */
+    if (cd_op_writes(op) && cd_kv_snapshot(c->txn) != 0)
+        return cd_fail(c->err, CD_E_InternalServiceException,
+                       "%s cannot run inside a read transaction", name);
+    int outer = c->op;
+    c->op = op;
+    int rc = fn(c, req, resp);
+    c->op = outer;
+    if (rc && c->err->code == CD_OK)
+        cd_fail(c->err, rc, "%s failed", name);
+    return rc;
 }
 
 int cd_call_named(cd_store *s, const char *op, cd_value *req, cd_arena *a, cd_value **resp,

@@ -39,6 +39,12 @@ extern const cd_handler_entry cd_hierarchy_handlers[];
 extern const cd_handler_entry cd_typedlink_handlers[];
 extern const cd_handler_entry cd_index_handlers[];
 extern const cd_handler_entry cd_policy_handlers[];
+extern const cd_handler_entry cd_batch_handlers[];
+
+/* Runs operation op's handler inside the caller's transaction (BatchWrite and BatchRead run
+ * their items through it): NotImplementedException when op has no handler yet.  The request
+ * must already be shape-checked; c->op names op while it runs. */
+int cd_engine_dispatch(cd_ctx *c, int op, const cd_value *req, cd_value **resp);
 
 /* ---- helpers every handler uses ---- */
 static inline bool cd_aws_limits(const cd_ctx *c) { return c->opt->limits == CD_LIMITS_AWS; }

@@ -803,10 +803,12 @@ static int add_facet(cd_ctx *c, const cd_value *req, cd_value **resp)
     cd_objfacet *nf = cd_arena_alloc(c->a, (o.nfacets + 1) * sizeof *nf);
     if (!nf)
         return cd_oom(c);
+    cd_object before = o;   /* for facet-based indexes (graph.h) */
     memcpy(nf, o.facets, o.nfacets * sizeof *nf);
     nf[o.nfacets++] = (cd_objfacet){f->sid, f->name, f->schema_arn};
     o.facets = nf;
-    if ((rc = cd_object_store(c, d, &o)) || (rc = apply_wset(c, d, &o, &w)))
+    if ((rc = cd_object_store(c, d, &o)) || (rc = apply_wset(c, d, &o, &w)) ||
+        (rc = cd_index_facets_changed(c, d, &before, &o)))
         return rc;
     return new_response(c, resp) ? 0 : cd_oom(c);
 }
@@ -877,7 +879,8 @@ static int remove_facet(cd_ctx *c, const cd_value *req, cd_value **resp)
             (rc = wset_add(c, &w, &r, NULL, true, "SchemaFacet")))
             return rc;
     }
-    if ((rc = cd_object_store(c, d, &rest)) || (rc = apply_wset(c, d, &rest, &w)))
+    if ((rc = cd_object_store(c, d, &rest)) || (rc = apply_wset(c, d, &rest, &w)) ||
+        (rc = cd_index_facets_changed(c, d, &o, &rest)))
         return rc;
     return new_response(c, resp) ? 0 : cd_oom(c);
 }
