@@ -1,5 +1,6 @@
 /* facet.c — facets and typed-link facets of a schema: create (with every validation of the
- * definition), get, list, delete.  Storage is in schema_model.c.
+ * definition), get, list, delete, and update typed-link facets (development schemas only).
+ * Storage is in schema_model.c.
  *
  * Where: facets and typed-link facets are created in development and applied schemas
  * (applied: only new ones), deleted in development schemas only, and read in development,
@@ -564,6 +565,55 @@ static int delete_facet(cd_ctx *c, const cd_value *req, cd_value **resp)
 
 /* ================================================================ typed-link facets */
 
+/* One TypedLinkAttributeDefinition of typed-link facet f (`where`[i] in messages). */
+static int read_link_attribute(cd_ctx *c, const defining *df, const cd_link_facet *f,
+                               const cd_value *ta, const char *where, size_t i, cd_attrdef *a)
+{
+    memset(a, 0, sizeof *a);
+    a->name = cd_get_str(ta, "Name", NULL);
+    if (!a->name)
+        return cd_fail(c->err, CD_E_ValidationException, "%s[%zu].Name is required", where, i);
+    const char *rb = cd_get_str(ta, "RequiredBehavior", NULL);
+    a->required = rb && strcmp(rb, "REQUIRED_ALWAYS") == 0;
+    a->target_facet = f->name;
+    a->target_attr = a->name;
+    a->target_sid = f->sid;
+    return read_definition(c, df, a->name, ta, a);
+}
+
+/* Sets f's identity order: attributes of f, REQUIRED_ALWAYS, each once. */
+static int read_identity_order(cd_ctx *c, cd_link_facet *f, const cd_value *order)
+{
+    f->nidentity = cd_len(order);
+    f->identity = cd_arena_alloc(c->a, (f->nidentity ? f->nidentity : 1) * sizeof *f->identity);
+    if (!f->identity)
+        return cd_oom(c);
+    for (size_t i = 0; i < f->nidentity; i++) {
+        const cd_value *v = order->u.list.items[i];
+        const char *an = cd_is(v, CDV_STRING) ? v->u.s.p : "";
+        const cd_attrdef *a = NULL;
+        for (size_t j = 0; j < f->nattrs && !a; j++)
+            if (strcmp(f->attrs[j].name, an) == 0)
+                a = &f->attrs[j];
+        if (!a)
+            return cd_fail(c->err, CD_E_FacetValidationException,
+                           "IdentityAttributeOrder names '%s', which is not an attribute of "
+                           "typed link facet '%s'",
+                           an, f->name);
+        if (!a->required)
+            return cd_fail(c->err, CD_E_FacetValidationException,
+                           "identity attribute '%s' of typed link facet '%s' must be "
+                           "REQUIRED_ALWAYS",
+                           an, f->name);
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(f->identity[j], an) == 0)
+                return cd_fail(c->err, CD_E_FacetValidationException,
+                               "IdentityAttributeOrder names '%s' twice", an);
+        f->identity[i] = an;
+    }
+    return 0;
+}
+
 static int create_link_facet(cd_ctx *c, const cd_value *req, cd_value **resp)
 {
     cd_schema s;
@@ -592,54 +642,81 @@ static int create_link_facet(cd_ctx *c, const cd_value *req, cd_value **resp)
     f.attrs = cd_arena_alloc(c->a, (f.nattrs ? f.nattrs : 1) * sizeof *f.attrs);
     if (!f.attrs)
         return cd_oom(c);
-    for (size_t i = 0; i < f.nattrs; i++) {
-        const cd_value *ta = list->u.list.items[i];
-        cd_attrdef *a = &f.attrs[i];
-        memset(a, 0, sizeof *a);
-        a->name = cd_get_str(ta, "Name", NULL);
-        if (!a->name)
-            return cd_fail(c->err, CD_E_ValidationException,
-                           "Facet.Attributes[%zu].Name is required", i);
-        const char *rb = cd_get_str(ta, "RequiredBehavior", NULL);
-        a->required = rb && strcmp(rb, "REQUIRED_ALWAYS") == 0;
-        a->target_facet = name;
-        a->target_attr = a->name;
-        a->target_sid = s.sid;
-        if ((rc = read_definition(c, &df, a->name, ta, a)))
+    for (size_t i = 0; i < f.nattrs; i++)
+        if ((rc = read_link_attribute(c, &df, &f, list->u.list.items[i], "Facet.Attributes", i,
+                                      &f.attrs[i])))
             return rc;
-    }
-    if ((rc = sort_and_count(c, &df, f.attrs, f.nattrs)))
+    if ((rc = sort_and_count(c, &df, f.attrs, f.nattrs)) ||
+        (rc = read_identity_order(c, &f, cd_get(facet, "IdentityAttributeOrder"))) ||
+        (rc = cd_link_facet_write(c, s.sid, &f)))
         return rc;
+    return (*resp = cd_map(c->a)) ? 0 : cd_oom(c);
+}
 
-    const cd_value *order = cd_get(facet, "IdentityAttributeOrder");
-    f.nidentity = cd_len(order);
-    f.identity = cd_arena_alloc(c->a, (f.nidentity ? f.nidentity : 1) * sizeof *f.identity);
-    if (!f.identity)
+/* UpdateTypedLinkFacet: development schemas only.  A published schema is immutable
+ * (InvalidArnException, §13 #3); links of an applied schema's facets depend on its attribute
+ * set and identity order, so an applied facet cannot change (InvalidFacetUpdateException). */
+static int update_link_facet(cd_ctx *c, const cd_value *req, cd_value **resp)
+{
+    cd_schema s;
+    cd_link_facet *old;
+    int rc = cd_schema_open(c, req, "SchemaArn", CREATE_KINDS, &s);
+    if (rc || (rc = cd_link_facet_read(c, &s, cd_get_str(req, "Name", NULL), &old)))
+        return rc;
+    if (s.kind != CD_SCHEMA_DEVELOPMENT)
+        return cd_fail(c->err, CD_E_InvalidFacetUpdateException,
+                       "typed link facet '%s' belongs to applied schema '%s': the attributes "
+                       "and identity order of an applied typed link facet cannot change; "
+                       "update the development schema and publish a new version",
+                       old->name, s.arn);
+    defining df = {"typed link facet", old->name};
+    const cd_value *ups = cd_get(req, "AttributeUpdates");
+    size_t nu = cd_len(ups);
+    cd_link_facet f = *old;
+    f.attrs = cd_arena_alloc(c->a, (old->nattrs + nu + 1) * sizeof *f.attrs);
+    if (!f.attrs)
         return cd_oom(c);
-    for (size_t i = 0; i < f.nidentity; i++) {
-        const cd_value *v = order->u.list.items[i];
-        const char *an = cd_is(v, CDV_STRING) ? v->u.s.p : "";
-        const cd_attrdef *a = NULL;
-        for (size_t j = 0; j < f.nattrs && !a; j++)
-            if (strcmp(f.attrs[j].name, an) == 0)
-                a = &f.attrs[j];
-        if (!a)
-            return cd_fail(c->err, CD_E_FacetValidationException,
-                           "IdentityAttributeOrder names '%s', which is not an attribute of "
-                           "typed link facet '%s'",
-                           an, name);
-        if (!a->required)
-            return cd_fail(c->err, CD_E_FacetValidationException,
-                           "identity attribute '%s' of typed link facet '%s' must be "
-                           "REQUIRED_ALWAYS",
-                           an, name);
+    if (old->nattrs)
+        memcpy(f.attrs, old->attrs, old->nattrs * sizeof *f.attrs);
+    for (size_t i = 0; i < nu; i++) {
+        const cd_value *u = ups->u.list.items[i];
+        const cd_value *ta = cd_get(u, "Attribute");
+        const char *action = cd_get_str(u, "Action", NULL);
+        const char *an = cd_get_str(ta, "Name", NULL);
+        if (!an || !action)
+            return cd_fail(c->err, CD_E_ValidationException,
+                           "AttributeUpdates[%zu] needs Attribute.Name and Action", i);
         for (size_t j = 0; j < i; j++)
-            if (strcmp(f.identity[j], an) == 0)
-                return cd_fail(c->err, CD_E_FacetValidationException,
-                               "IdentityAttributeOrder names '%s' twice", an);
-        f.identity[i] = an;
+            if (strcmp(cd_get_str(cd_get(ups->u.list.items[j], "Attribute"), "Name", NULL),
+                       an) == 0)
+                return cd_fail(c->err, CD_E_InvalidFacetUpdateException,
+                               "AttributeUpdates[%zu]: attribute '%s' is updated twice", i, an);
+        size_t at = f.nattrs;
+        for (size_t j = 0; j < f.nattrs; j++)
+            if (strcmp(f.attrs[j].name, an) == 0)
+                at = j;
+        if (strcmp(action, "DELETE") == 0) {
+            if (at == f.nattrs)
+                return cd_fail(c->err, CD_E_InvalidFacetUpdateException,
+                               "AttributeUpdates[%zu]: typed link facet '%s' has no attribute "
+                               "'%s' to delete",
+                               i, old->name, an);
+            f.attrs[at] = f.attrs[--f.nattrs];
+        } else if (strcmp(action, "CREATE_OR_UPDATE") == 0) {
+            if ((rc = read_link_attribute(c, &df, &f, ta, "AttributeUpdates.Attribute", i,
+                                          &f.attrs[at])))
+                return rc;
+            if (at == f.nattrs)
+                f.nattrs++;
+        } else {
+            return cd_fail(c->err, CD_E_ValidationException,
+                           "AttributeUpdates[%zu].Action '%s' is not CREATE_OR_UPDATE or DELETE",
+                           i, action);
+        }
     }
-    if ((rc = cd_link_facet_write(c, s.sid, &f)))
+    if ((rc = sort_and_count(c, &df, f.attrs, f.nattrs)) ||
+        (rc = read_identity_order(c, &f, cd_get(req, "IdentityAttributeOrder"))) ||
+        (rc = cd_link_facet_write(c, s.sid, &f)))
         return rc;
     return (*resp = cd_map(c->a)) ? 0 : cd_oom(c);
 }
@@ -695,5 +772,6 @@ const cd_handler_entry cd_facet_handlers[] = {
     {CD_OP_ListTypedLinkFacetNames, list_link_facet_names},
     {CD_OP_ListTypedLinkFacetAttributes, list_link_facet_attributes},
     {CD_OP_DeleteTypedLinkFacet, delete_link_facet},
+    {CD_OP_UpdateTypedLinkFacet, update_link_facet},
     {-1, NULL},
 };

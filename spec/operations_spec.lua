@@ -12,13 +12,8 @@ local no_required = {
 -- Operations this release does not implement yet (typed links, indexes, policies,
 -- batches, schema evolution and documents, the managed schema).
 local later = {
-  "AttachPolicy", "AttachToIndex", "AttachTypedLink", "BatchRead", "BatchWrite",
-  "CreateIndex", "DetachFromIndex", "DetachPolicy", "DetachTypedLink", "GetLinkAttributes",
-  "GetSchemaAsJson", "ListAttachedIndices", "ListIncomingTypedLinks", "ListIndex",
-  "ListManagedSchemaArns", "ListObjectPolicies", "ListOutgoingTypedLinks",
-  "ListPolicyAttachments", "LookupPolicy", "PutSchemaFromJson", "UpdateFacet",
-  "UpdateLinkAttributes", "UpdateSchema", "UpdateTypedLinkFacet", "UpgradeAppliedSchema",
-  "UpgradePublishedSchema",
+  "GetSchemaAsJson", "ListManagedSchemaArns", "PutSchemaFromJson", "UpdateFacet",
+  "UpdateSchema", "UpgradeAppliedSchema", "UpgradePublishedSchema",
 }
 
 -- A shape-valid request for each later operation (nothing needs to exist: the shape check
@@ -31,8 +26,6 @@ local valid = {
   AttachToIndex = { DirectoryArn = D, IndexReference = ref, TargetReference = ref },
   AttachTypedLink = { DirectoryArn = D, SourceObjectReference = ref, TargetObjectReference = ref,
     TypedLinkFacet = { SchemaArn = S, TypedLinkName = "t" }, Attributes = {} },
-  BatchRead = { DirectoryArn = D, Operations = {} },
-  BatchWrite = { DirectoryArn = D, Operations = {} },
   CreateIndex = { DirectoryArn = D, IsUnique = true,
     OrderedIndexedAttributeList = { { SchemaArn = S, FacetName = "f", Name = "a" } } },
   DetachFromIndex = { DirectoryArn = D, IndexReference = ref, TargetReference = ref },
