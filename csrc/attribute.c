@@ -2,7 +2,7 @@
  * definitions, storing them, and finding the storage slot an attribute key names. */
 #include <string.h>
 #include "attribute.h"
-#include "object.h"   /* cd_object_sub_prefix, cd_u64be_get */
+#include "object.h"   /* cd_object_sub_prefix, cd_get_u64be */
 #include "keys.h"
 #include "rules.h"
 
@@ -115,7 +115,7 @@ bool cd_attrval_decode(const void *src, size_t n, cd_attrval *out)
     case CD_ATTR_DATETIME:
         if (n != 9)
             return false;
-        out->ms = (int64_t)cd_u64be_get(p + 1);
+        out->ms = (int64_t)cd_get_u64be(p + 1);
         return true;
     default: return false;
     }

@@ -187,14 +187,12 @@ int cd_next_id(cd_ctx *c, const char *counter, uint64_t *out)
     uint64_t x = 0;
     int rc = cd_get_key(c, key, n + 2, &v);
     if (rc == 0 && v.n == 8)
-        for (int i = 0; i < 8; i++)
-            x = (x << 8) | ((const unsigned char *)v.p)[i];
+        x = cd_get_u64be(v.p);
     else if (rc != CD_KV_NOTFOUND && rc != 0)
         return rc;
     x++;
     unsigned char b[8];
-    for (int i = 7, y = 0; i >= 0; i--, y++)
-        b[i] = (unsigned char)(x >> (8 * y));
+    cd_put_u64be(b, x);
     rc = cd_put_key(c, key, n + 2, b, 8);
     if (rc)
         return rc;

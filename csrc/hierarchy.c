@@ -35,7 +35,7 @@ static int first_parent(cd_ctx *c, cd_cursor *cur, uint64_t oid, bool *found, ui
         return rc;
     if (v.n != 8)
         return damaged(c, "a parent link is malformed");
-    *parent = cd_u64be_get((const unsigned char *)k.p + CD_PARENT_AT);
+    *parent = cd_get_u64be((const unsigned char *)k.p + CD_PARENT_AT);
     if (name)
         *name = (cd_slice){(const unsigned char *)k.p + CD_PARENT_NAME_AT,
                            k.n - CD_PARENT_NAME_AT};
@@ -83,7 +83,7 @@ static int subtree_height(cd_ctx *c, uint64_t oid, int limit, int *height)
         return rc;
     *height = 0;
     key[0] = CDK_CHILD;
-    cd_u64be_put(key + 1, oid);
+    cd_put_u64be(key + 1, oid);
     rc = cd_cursor_seek(cur, (cd_slice){key, 9}, &k, &v, c->err);
     while (rc == 0 && k.n >= 9 && memcmp(k.p, key, 9) == 0) {
         if (*height < 1)
@@ -92,7 +92,7 @@ static int subtree_height(cd_ctx *c, uint64_t oid, int limit, int *height)
             break;   /* already too tall */
         if (v.n >= 17 && ((const unsigned char *)v.p)[16] == CD_OT_NODE) {
             int h;
-            if ((rc = subtree_height(c, cd_u64be_get(v.p), limit - 1, &h)))
+            if ((rc = subtree_height(c, cd_get_u64be(v.p), limit - 1, &h)))
                 break;
             if (h + 1 > *height)
                 *height = h + 1;
@@ -160,7 +160,7 @@ int cd_link_add(cd_ctx *c, const cd_object *parent, const cd_object *child, cons
                        "LinkName: the parent already has a child linked as '%.*s'", (int)n, name);
     if (rc != CD_KV_NOTFOUND)
         return rc;
-    cd_u64be_put(val, child->oid);
+    cd_put_u64be(val, child->oid);
     memcpy(val + 8, child->tag, 8);
     val[16] = (unsigned char)child->type;
     if ((rc = cd_put_key(c, key, kn, val, 17)))
@@ -301,7 +301,7 @@ static int detach_object(cd_ctx *c, const cd_value *req, cd_value **resp)
         return rc;
     if (v.n < 16)
         return damaged(c, "a child link is malformed");
-    uint64_t child = cd_u64be_get(v.p);
+    uint64_t child = cd_get_u64be(v.p);
     unsigned char tag[8];
     memcpy(tag, (const unsigned char *)v.p + 8, 8);
     if ((rc = cd_del_key(c, key, kn)))
@@ -329,7 +329,7 @@ static int list_children(cd_ctx *c, const cd_value *req, cd_value **resp)
     unsigned char prefix[9], *start;
     size_t sn;
     prefix[0] = CDK_CHILD;
-    cd_u64be_put(prefix + 1, o.oid);
+    cd_put_u64be(prefix + 1, o.oid);
     if ((rc = page_start(c, req, prefix, 9, prefix + 1, 8, &start, &sn)))
         return rc;
     int page = cd_page_size(c, req), count = 0;
@@ -354,7 +354,7 @@ static int list_children(cd_ctx *c, const cd_value *req, cd_value **resp)
             rc = damaged(c, "a child link is malformed");
             break;
         }
-        cd_object_id_format_with(idp, cd_u64be_get(v.p), (const unsigned char *)v.p + 8, id);
+        cd_object_id_format_with(idp, cd_get_u64be(v.p), (const unsigned char *)v.p + 8, id);
         if (!cd_map_setn(c->a, children, name, k.n - 9, cd_str(c->a, id, CD_OBJECT_ID_LEN))) {
             rc = cd_oom(c);
             break;
@@ -403,7 +403,7 @@ static int list_parents(cd_ctx *c, const cd_value *req, cd_value **resp)
     cd_object_id_prefix(d, idp);
     rc = cd_cursor_seek(cur, (cd_slice){start, sn}, &k, &v, c->err);
     while (rc == 0 && k.n >= CD_PARENT_NAME_AT && memcmp(k.p, prefix, CD_OBJECT_SUB) == 0) {
-        uint64_t parent = cd_u64be_get((const unsigned char *)k.p + CD_PARENT_AT);
+        uint64_t parent = cd_get_u64be((const unsigned char *)k.p + CD_PARENT_AT);
         const char *name = (const char *)k.p + CD_PARENT_NAME_AT;
         size_t nn = k.n - CD_PARENT_NAME_AT;
         if (!all && have_last && parent == last) {   /* one entry per parent */
@@ -538,7 +538,7 @@ int cd_parent_paths(cd_ctx *c, const cd_directory *d, const cd_object *o,
         if ((rc = path_push(c, &p, o->oid, o->tag, (const char *)k.p + CD_PARENT_NAME_AT,
                             k.n - CD_PARENT_NAME_AT)) ||
             (rc = path_up(c, walk, d, &p,
-                          cd_u64be_get((const unsigned char *)k.p + CD_PARENT_AT), v.p,
+                          cd_get_u64be((const unsigned char *)k.p + CD_PARENT_AT), v.p,
                           &reaches)))
             break;
         if (reaches &&
@@ -578,7 +578,7 @@ static int paths_visit(cd_ctx *c, void *arg, const cd_path *p, const unsigned ch
     paths_page *pg = arg;
     if (pg->count == pg->page) {
         unsigned char scope[8];
-        cd_u64be_put(scope, pg->o->oid);
+        cd_put_u64be(scope, pg->o->oid);
         *stop = true;
         return set_token(c, pg->resp, scope, 8, at, an) ? 0 : cd_oom(c);
     }
@@ -610,7 +610,7 @@ static int list_parent_paths(cd_ctx *c, const cd_value *req, cd_value **resp)
     unsigned char scope[8];
     const unsigned char *resume;
     size_t rn;
-    cd_u64be_put(scope, o.oid);
+    cd_put_u64be(scope, o.oid);
     if ((rc = cd_token_read(c, req, scope, 8, &resume, &rn)))
         return rc;
     paths_page pg = {d, &o, cd_map(c->a), cd_list(c->a), cd_page_size(c, req), 0};

@@ -83,7 +83,7 @@ static uint32_t u32be(const unsigned char *p)
 static size_t attach_key(unsigned char k[ATTACH_KEY], uint64_t target, uint64_t index)
 {
     cd_object_sub_prefix(k, target, CDO_INDEX_OF);
-    cd_u64be_put(k + CD_OBJECT_SUB, index);
+    cd_put_u64be(k + CD_OBJECT_SUB, index);
     return ATTACH_KEY;
 }
 
@@ -334,7 +334,7 @@ static int unique_clash(cd_ctx *c, uint64_t index, const void *enc, size_t n, ui
     rc = cd_ordscan_open(c, &s, cur, &l, enc, n, NULL, NULL, 0, NULL);
     /* Encodings are prefix-free: entries starting with enc have exactly enc. */
     while (rc == 0 && (rc = cd_ordscan_next(&s, &e)) == 0)
-        if (cd_u64be_get(e.suffix) != self) {
+        if (cd_get_u64be(e.suffix) != self) {
             *clash = true;
             break;
         }
@@ -378,7 +378,7 @@ static int put_entry(cd_ctx *c, uint64_t index, uint64_t target, const ival *x)
 {
     unsigned char prefix[CD_OBJECT_SUB], suffix[8];
     cd_ordlayout l = entry_layout(prefix, index);
-    cd_u64be_put(suffix, target);
+    cd_put_u64be(suffix, target);
     return cd_ordentry_put(c, &l, x->enc.p, x->enc.len, suffix, x->payload.p, x->payload.len);
 }
 
@@ -386,7 +386,7 @@ static int del_entry(cd_ctx *c, uint64_t index, uint64_t target, const void *enc
 {
     unsigned char prefix[CD_OBJECT_SUB], suffix[8];
     cd_ordlayout l = entry_layout(prefix, index);
-    cd_u64be_put(suffix, target);
+    cd_put_u64be(suffix, target);
     int rc = cd_ordentry_del(c, &l, enc, n, suffix);
     return rc == CD_KV_NOTFOUND ? corrupt(c, "an index entry is missing") : rc;
 }
@@ -496,7 +496,7 @@ static int attachments_of(cd_ctx *c, uint64_t oid, attachment **out, size_t *n)
                 memcpy(a, *out, *n * sizeof *a);
             *out = a;
         }
-        uint64_t index = cd_u64be_get((const unsigned char *)k.p + CD_OBJECT_SUB);
+        uint64_t index = cd_get_u64be((const unsigned char *)k.p + CD_OBJECT_SUB);
         if ((rc = attachment_decode(c, index, v, &(*out)[*n])))
             break;
         (*n)++;
@@ -941,7 +941,7 @@ static int list_index(cd_ctx *c, const cd_value *req, cd_value **resp)
             break;
         }
         const unsigned char *pl = e.payload;
-        cd_value *item = fast_item(c, key, idprefix, cd_u64be_get(e.suffix), pl,
+        cd_value *item = fast_item(c, key, idprefix, cd_get_u64be(e.suffix), pl,
                                    e.payload_len > 8 ? pl + 8 : NULL, e.payload_len - 8);
         if (!item || !cd_list_push(c->a, items, item)) {
             rc = item ? cd_oom(c) : corrupt(c, "an index entry does not decode");
@@ -1052,7 +1052,7 @@ static int list_attached_indices(cd_ctx *c, const cd_value *req, cd_value **resp
             continue;   /* resume after the last index of the previous page */
         if ((int)n == page) {
             unsigned char last[8];
-            cd_u64be_put(last, as[n - 1].index);
+            cd_put_u64be(last, as[n - 1].index);
             token = cd_token_make(c, prefix, CD_OBJECT_SUB, last, 8);
             if (!token)
                 rc = cd_oom(c);
@@ -1068,7 +1068,7 @@ static int list_attached_indices(cd_ctx *c, const cd_value *req, cd_value **resp
             memcpy(g, as, n * sizeof *g);
             as = g;
         }
-        if ((rc = attachment_decode(c, cd_u64be_get(kp + CD_OBJECT_SUB), v, &as[n])))
+        if ((rc = attachment_decode(c, cd_get_u64be(kp + CD_OBJECT_SUB), v, &as[n])))
             break;
         n++;
     }

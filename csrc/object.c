@@ -16,24 +16,10 @@
 
 /* ---------------------------------------------------------------- small helpers */
 
-void cd_u64be_put(unsigned char *p, uint64_t x)
-{
-    for (int i = 7; i >= 0; i--, x >>= 8)
-        p[i] = (unsigned char)x;
-}
-
-uint64_t cd_u64be_get(const unsigned char *p)
-{
-    uint64_t x = 0;
-    for (int i = 0; i < 8; i++)
-        x = (x << 8) | p[i];
-    return x;
-}
-
 static size_t object_key(unsigned char k[CD_OBJECT_KEY], uint64_t oid)
 {
     k[0] = CDK_OBJECT;
-    cd_u64be_put(k + 1, oid);
+    cd_put_u64be(k + 1, oid);
     return CD_OBJECT_KEY;
 }
 
@@ -47,7 +33,7 @@ size_t cd_object_sub_prefix(unsigned char *k, uint64_t oid, unsigned char tag)
 size_t cd_child_key(unsigned char *k, uint64_t parent, const char *name, size_t n)
 {
     k[0] = CDK_CHILD;
-    cd_u64be_put(k + 1, parent);
+    cd_put_u64be(k + 1, parent);
     memcpy(k + CD_CHILD_NAME_AT, name, n);
     return CD_CHILD_NAME_AT + n;
 }
@@ -56,7 +42,7 @@ size_t cd_parent_key(unsigned char *k, uint64_t child, uint64_t parent, const ch
                      size_t n)
 {
     cd_object_sub_prefix(k, child, CDO_PARENT);
-    cd_u64be_put(k + CD_PARENT_AT, parent);
+    cd_put_u64be(k + CD_PARENT_AT, parent);
     memcpy(k + CD_PARENT_NAME_AT, name, n);
     return CD_PARENT_NAME_AT + n;
 }
@@ -138,7 +124,7 @@ void cd_object_id_format_with(const char prefix[CD_OBJECT_ID_PREFIX], uint64_t o
 {
     unsigned char raw[16];
     memcpy(out, prefix, CD_OBJECT_ID_PREFIX);
-    cd_u64be_put(raw, oid);
+    cd_put_u64be(raw, oid);
     memcpy(raw + 8, tag, 8);
     out[CD_OBJECT_ID_PREFIX + cd_b64url_encode(raw, 16, out + CD_OBJECT_ID_PREFIX)] = '\0';
 }
@@ -178,7 +164,7 @@ bool cd_object_id_parse(const cd_directory *d, const char *id, size_t n, uint64_
     if (memcmp(id, prefix, CD_OBJECT_ID_PREFIX) != 0 ||
         cd_b64url_decode(id + CD_OBJECT_ID_PREFIX, n - CD_OBJECT_ID_PREFIX, raw) != 16)
         return false;
-    *oid = cd_u64be_get(raw);
+    *oid = cd_get_u64be(raw);
     memcpy(tag, raw + 8, 8);
     return true;
 }
@@ -313,7 +299,7 @@ static int next_oid(cd_ctx *c, uint64_t *oid)
         rc = cd_cursor_last(cur, &k, &v, c->err);
     *oid = 1;
     if (rc == 0 && k.n >= CD_OBJECT_KEY && *(const unsigned char *)k.p == CDK_OBJECT) {
-        uint64_t last = cd_u64be_get((const unsigned char *)k.p + 1);
+        uint64_t last = cd_get_u64be((const unsigned char *)k.p + 1);
         if (last == UINT64_MAX)
             rc = cd_fail(c->err, CD_E_LimitExceededException, "no object numbers are left");
         *oid = last + 1;

@@ -117,10 +117,7 @@ size_t cd_object_sub_prefix(unsigned char *k, uint64_t oid, unsigned char tag);
 size_t cd_child_key(unsigned char *k, uint64_t parent, const char *name, size_t n);
 size_t cd_parent_key(unsigned char *k, uint64_t child, uint64_t parent, const char *name,
                      size_t n);
-void cd_u64be_put(unsigned char *p, uint64_t x);
-uint64_t cd_u64be_get(const unsigned char *p);
 /* Whether any key starts with prefix (one cursor seek). */
 int cd_prefix_exists(cd_ctx *c, const void *prefix, size_t n, bool *out);
-
 
 #endif

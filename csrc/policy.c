@@ -57,7 +57,7 @@ static size_t link_key(unsigned char k[LINK_KEY], uint64_t oid, unsigned char ta
                        uint64_t other)
 {
     cd_object_sub_prefix(k, oid, tag);
-    cd_u64be_put(k + CD_OBJECT_SUB, other);
+    cd_put_u64be(k + CD_OBJECT_SUB, other);
     return LINK_KEY;
 }
 
@@ -143,7 +143,7 @@ static int check_room(cd_ctx *c, const cd_directory *d, const cd_object *o,
     cd_slice k, v;
     rc = cd_cursor_seek(cur, (cd_slice){prefix, CD_OBJECT_SUB}, &k, &v, c->err);
     while (rc == 0 && k.n == LINK_KEY && memcmp(k.p, prefix, CD_OBJECT_SUB) == 0) {
-        uint64_t other = cd_u64be_get((const unsigned char *)k.p + CD_OBJECT_SUB);
+        uint64_t other = cd_get_u64be((const unsigned char *)k.p + CD_OBJECT_SUB);
         if (v.n != 8) {
             rc = damaged(c, "a policy attachment is malformed");
             break;
@@ -267,7 +267,7 @@ static int list_links(cd_ctx *c, const cd_value *req, const cd_directory *d, uin
                 rc = cd_oom(c);
             break;
         }
-        cd_object_id_format_with(idp, cd_u64be_get(other), v.p, id);
+        cd_object_id_format_with(idp, cd_get_u64be(other), v.p, id);
         if (!cd_list_push(c->a, ids, cd_str(c->a, id, CD_OBJECT_ID_LEN))) {
             rc = cd_oom(c);
             break;
@@ -372,7 +372,7 @@ static int held_by(cd_ctx *c, lookup *lk, const cd_path_step *s, const held **ou
     while (rc == 0 && k.n >= CD_OBJECT_SUB && memcmp(k.p, prefix, CD_OBJECT_SUB) == 0) {
         if (k.n != LINK_KEY || v.n != 8)
             return damaged(c, "a policy attachment is malformed");
-        uint64_t pol = cd_u64be_get((const unsigned char *)k.p + CD_OBJECT_SUB);
+        uint64_t pol = cd_get_u64be((const unsigned char *)k.p + CD_OBJECT_SUB);
         cd_slice type;
         cd_object_id_format_with(lk->idp, pol, v.p, id);
         if (n == cap) {
@@ -434,7 +434,7 @@ static int lookup_visit(cd_ctx *c, void *arg, const cd_path *p, const unsigned c
         return 0;   /* paths without policies are left out (§13 #14) */
     if (lk->count == lk->page) {   /* another path to show: the next page starts here */
         unsigned char scope[8];
-        cd_u64be_put(scope, lk->oid);
+        cd_put_u64be(scope, lk->oid);
         char *t = cd_token_make(c, scope, 8, at, an);
         *stop = true;
         return t && cd_map_set(c->a, lk->resp, "NextToken", cd_strz(c->a, t)) ? 0 : cd_oom(c);
@@ -457,7 +457,7 @@ static int lookup_policy(cd_ctx *c, const cd_value *req, cd_value **resp)
     unsigned char scope[8];
     const unsigned char *resume;
     size_t rn;
-    cd_u64be_put(scope, o.oid);
+    cd_put_u64be(scope, o.oid);
     if ((rc = cd_token_read(c, req, scope, 8, &resume, &rn)))
         return rc;
     lookup lk = {.d = d, .oid = o.oid, .resp = cd_map(c->a), .list = cd_list(c->a),

@@ -37,18 +37,6 @@ enum { ATTR_REQUIRED = 1, ATTR_REFERENCE = 2, ATTR_IMMUTABLE = 4, ATTR_DEFAULT =
 
 /* ================================================================ record codec */
 
-bool cd_buf_varint(cd_buf *b, uint64_t x)
-{
-    unsigned char s[10];
-    int n = 0;
-    do {
-        unsigned char ch = x & 0x7f;
-        x >>= 7;
-        s[n++] = ch | (x ? 0x80 : 0);
-    } while (x);
-    return cd_buf_put(b, s, (size_t)n);
-}
-
 bool cd_buf_str(cd_buf *b, const char *s, size_t n)
 {
     return cd_buf_varint(b, n) && cd_buf_put(b, s, n);
@@ -97,9 +85,7 @@ uint64_t cd_rd_u64(cd_rd *r)
         r->bad = true;
         return 0;
     }
-    uint64_t x = 0;
-    for (int i = 0; i < 8; i++)
-        x = (x << 8) | r->p[i];
+    uint64_t x = cd_get_u64be(r->p);
     r->p += 8;
     return x;
 }
@@ -149,19 +135,6 @@ cd_value *cd_rd_value(cd_rd *r)
     if (!v)
         r->bad = true;
     return v;
-}
-
-void cd_put_u32be(unsigned char *p, uint32_t x)
-{
-    p[0] = (unsigned char)(x >> 24);
-    p[1] = (unsigned char)(x >> 16);
-    p[2] = (unsigned char)(x >> 8);
-    p[3] = (unsigned char)x;
-}
-
-uint32_t cd_get_u32be(const unsigned char *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
 int cd_corrupt(cd_ctx *c, const char *what)

@@ -16,7 +16,6 @@
 /* ---------------------------------------------------------------- record codec */
 
 /* Writing: cd_buf (value.h) plus length-prefixed strings and varints. */
-bool cd_buf_varint(cd_buf *b, uint64_t x);
 bool cd_buf_str(cd_buf *b, const char *s, size_t n);
 bool cd_buf_strz(cd_buf *b, const char *s);   /* NULL is written as "" */
 /* Appends a length-prefixed cd_value encoding. */
@@ -35,10 +34,6 @@ uint64_t cd_rd_u64(cd_rd *r);
 uint64_t cd_rd_varint(cd_rd *r);
 const char *cd_rd_str(cd_rd *r, size_t *n);   /* NUL-terminated copy in the arena */
 cd_value *cd_rd_value(cd_rd *r);              /* decodes a length-prefixed cd_value */
-
-/* Big-endian helpers for keys. */
-void cd_put_u32be(unsigned char *p, uint32_t x);
-uint32_t cd_get_u32be(const unsigned char *p);
 
 /* A record that does not decode: the store is damaged (InternalServiceException). */
 int cd_corrupt(cd_ctx *c, const char *what);

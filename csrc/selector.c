@@ -50,7 +50,7 @@ static int select_path(cd_ctx *c, const cd_directory *d, const char *sel, size_t
             return cd_fail(c->err, CD_E_InternalServiceException,
                            "the store is damaged: child link '%.*s' is malformed",
                            (int)(j - i), sel + i);
-        cur = cd_u64be_get(v.p);
+        cur = cd_get_u64be(v.p);
         memcpy(curtag, (const unsigned char *)v.p + 8, 8);
         have_tag = true;
         if (j == end)

@@ -390,8 +390,8 @@ static int resolve_specifier(cd_ctx *c, const cd_directory *d, const cd_value *s
                                 "TypedLinkSpecifier.IdentityAttributeValues", true, vals, given)) ||
         (rc = identity_enc(c, &lr->lf, vals, lr->id, &lr->enc)))
         return rc;
-    cd_u64be_put(lr->src_be, lr->src.oid);
-    cd_u64be_put(lr->tgt_be, lr->tgt.oid);
+    cd_put_u64be(lr->src_be, lr->src.oid);
+    cd_put_u64be(lr->tgt_be, lr->tgt.oid);
     return 0;
 }
 
@@ -528,8 +528,8 @@ static int attach(cd_ctx *c, const cd_value *req, cd_value **resp)
     cd_ordlayout lout, lin;
     layout_of(pout, src.oid, true, &lout);
     layout_of(pin, tgt.oid, false, &lin);
-    cd_u64be_put(src_be, src.oid);
-    cd_u64be_put(tgt_be, tgt.oid);
+    cd_put_u64be(src_be, src.oid);
+    cd_put_u64be(tgt_be, tgt.oid);
     rc = cd_ordentry_get(c, &lout, enc.p, enc.len, tgt_be, NULL);
     if (rc == 0)
         return cd_fail(c->err, CD_E_InvalidAttachmentException,
@@ -907,7 +907,7 @@ static int list_links(cd_ctx *c, const cd_value *req, cd_value **resp, bool outg
     /* Scope: directory, object (the operation is in the token's checksum already). */
     unsigned char scope[12];
     cd_put_u32be(scope, d->num);
-    cd_u64be_put(scope + 4, o.oid);
+    cd_put_u64be(scope + 4, o.oid);
     const unsigned char *resume;
     size_t rn;
     if ((rc = cd_token_read(c, req, scope, sizeof scope, &resume, &rn)))
@@ -966,7 +966,7 @@ static int list_links(cd_ctx *c, const cd_value *req, cd_value **resp, bool outg
         }
         if (rc)
             break;
-        cd_value *peer = object_ref(c, idp, cd_u64be_get(e.suffix), tag);
+        cd_value *peer = object_ref(c, idp, cd_get_u64be(e.suffix), tag);
         cd_value *spec = outgoing ? specifier(c, lf, self, peer, ids)
                                   : specifier(c, lf, peer, self, ids);
         if (!spec || !cd_list_push(c->a, list, spec)) {

@@ -408,20 +408,19 @@ bool cd_buf_byte(cd_buf *b, unsigned char c) { return cd_buf_put(b, &c, 1); }
 
 bool cd_buf_u32be(cd_buf *b, uint32_t x)
 {
-    unsigned char s[4] = {(unsigned char)(x >> 24), (unsigned char)(x >> 16),
-                          (unsigned char)(x >> 8), (unsigned char)x};
+    unsigned char s[4];
+    cd_put_u32be(s, x);
     return cd_buf_put(b, s, 4);
 }
 
 bool cd_buf_u64be(cd_buf *b, uint64_t x)
 {
     unsigned char s[8];
-    for (int i = 7; i >= 0; i--, x >>= 8)
-        s[i] = (unsigned char)x;
+    cd_put_u64be(s, x);
     return cd_buf_put(b, s, 8);
 }
 
-static bool put_varint(cd_buf *b, uint64_t x)
+bool cd_buf_varint(cd_buf *b, uint64_t x)
 {
     unsigned char s[10];
     int n = 0;
@@ -448,20 +447,20 @@ bool cd_value_encode(cd_buf *b, const cd_value *v)
         return cd_buf_u64be(b, bits);
     }
     case CDV_STRING:
-    case CDV_BYTES: return put_varint(b, v->u.s.len) && cd_buf_put(b, v->u.s.p, v->u.s.len);
+    case CDV_BYTES: return cd_buf_varint(b, v->u.s.len) && cd_buf_put(b, v->u.s.p, v->u.s.len);
     case CDV_LIST:
-        if (!put_varint(b, v->u.list.n))
+        if (!cd_buf_varint(b, v->u.list.n))
             return false;
         for (size_t i = 0; i < v->u.list.n; i++)
             if (!cd_value_encode(b, v->u.list.items[i]))
                 return false;
         return true;
     case CDV_MAP:
-        if (!put_varint(b, v->u.map.n))
+        if (!cd_buf_varint(b, v->u.map.n))
             return false;
         for (size_t i = 0; i < v->u.map.n; i++) {
             const cd_mapent *e = &v->u.map.ents[i];
-            if (!put_varint(b, e->keylen) || !cd_buf_put(b, e->key, e->keylen) ||
+            if (!cd_buf_varint(b, e->keylen) || !cd_buf_put(b, e->key, e->keylen) ||
                 !cd_value_encode(b, e->val))
                 return false;
         }
@@ -492,11 +491,8 @@ static bool get_u64(reader *r, uint64_t *out)
 {
     if (r->end - r->p < 8)
         return false;
-    uint64_t x = 0;
-    for (int i = 0; i < 8; i++)
-        x = (x << 8) | r->p[i];
+    *out = cd_get_u64be(r->p);
     r->p += 8;
-    *out = x;
     return true;
 }
 

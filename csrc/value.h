@@ -85,6 +85,31 @@ cd_value *cd_value_copy(cd_arena *a, const cd_value *v);
 /* Structural equality (STRING and BYTES with equal bytes compare equal). */
 bool cd_value_equal(const cd_value *x, const cd_value *y);
 
+/* ---- big-endian numbers: how keys and records spell integers (memcmp order is numeric) ---- */
+static inline void cd_put_u32be(unsigned char *p, uint32_t x)
+{
+    p[0] = (unsigned char)(x >> 24);
+    p[1] = (unsigned char)(x >> 16);
+    p[2] = (unsigned char)(x >> 8);
+    p[3] = (unsigned char)x;
+}
+
+static inline uint32_t cd_get_u32be(const unsigned char *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static inline void cd_put_u64be(unsigned char *p, uint64_t x)
+{
+    cd_put_u32be(p, (uint32_t)(x >> 32));
+    cd_put_u32be(p + 4, (uint32_t)x);
+}
+
+static inline uint64_t cd_get_u64be(const unsigned char *p)
+{
+    return (uint64_t)cd_get_u32be(p) << 32 | cd_get_u32be(p + 4);
+}
+
 /* ---- binary record codec: how the engine stores values in the key-value store ---- */
 /* Appends the encoding of v to a growable buffer owned by the arena. */
 typedef struct cd_buf { unsigned char *p; size_t len, cap; cd_arena *a; } cd_buf;
@@ -93,6 +118,7 @@ bool cd_buf_put(cd_buf *b, const void *p, size_t n);
 bool cd_buf_byte(cd_buf *b, unsigned char c);
 bool cd_buf_u32be(cd_buf *b, uint32_t x);
 bool cd_buf_u64be(cd_buf *b, uint64_t x);
+bool cd_buf_varint(cd_buf *b, uint64_t x);   /* LEB128: 7 bits per byte, low first */
 bool cd_value_encode(cd_buf *b, const cd_value *v);
 /* Decodes one value; NULL when the bytes are malformed or out of memory. */
 cd_value *cd_value_decode(cd_arena *a, const void *p, size_t len);
