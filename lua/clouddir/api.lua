@@ -12,12 +12,20 @@
 -- clouddir.lua loads this module and merges it: api.store holds the new store methods,
 -- api.install adds module-level values (clouddir.NULL, clouddir.binary, ...).
 -- The handles live in clouddir/schema.lua, clouddir/directory.lua, clouddir/object.lua;
--- value conversions in clouddir/values.lua; facet lookups in clouddir/facets.lua.
+-- value conversions in clouddir/values.lua; facet lookups in clouddir/facets.lua; typed
+-- links, indexes and policies in clouddir/links.lua, indexes.lua, policies.lua (with range
+-- expressions in clouddir/ranges.lua and Index/Policy handles built by clouddir/kinds.lua).
 local support = require "clouddir.support"
 local values = require "clouddir.values"
 local schema = require "clouddir.schema"
 local directory = require "clouddir.directory"
 local object = require "clouddir.object"
+local batch = require "clouddir.batch"        -- adds dir:batch, dir:begin_batch, dir:read_batch
+-- The graph side adds its methods to Object and Directory handles as they load:
+local links = require "clouddir.links"        -- typed links: obj:link_to, obj:links_out, ...
+local indexes = require "clouddir.indexes"    -- dir:create_index, Index handles, obj:indexes
+local policies = require "clouddir.policies"  -- dir:create_policy, Policy handles, lookup_policy
+local ranges = require "clouddir.ranges"      -- clouddir.range, clouddir.prefix, clouddir.MISSING
 
 local api = { store = {} }
 local S = api.store
@@ -173,10 +181,13 @@ api.NULL = values.NULL
 api.binary, api.datetime, api.number = values.binary, values.datetime, values.number
 api.normalize_schema = schema.normalize
 api.Schema, api.Directory, api.Object = schema.Schema, directory.Directory, object.Object
+api.Batch = batch.Batch
+api.Link, api.Index, api.Policy, api.Range = links.Link, indexes.Index, policies.Policy, ranges.Range
 
 --- Called by clouddir.lua: errors raised here share the client's metatable, and the module
--- gains clouddir.NULL, clouddir.binary(s), clouddir.datetime(t), clouddir.number(s) and
--- clouddir.normalize_schema(decl).
+-- gains clouddir.NULL, clouddir.binary(s), clouddir.datetime(t), clouddir.number(s),
+-- clouddir.normalize_schema(decl) and the range expressions clouddir.range(...),
+-- clouddir.prefix(s), clouddir.MISSING (see clouddir/ranges.lua).
 function api.install(clouddir)
   support.set_error_constructor(function(code, message) return clouddir.error(code, message) end)
   clouddir.NULL = values.NULL
@@ -184,6 +195,7 @@ function api.install(clouddir)
   clouddir.datetime = values.datetime
   clouddir.number = values.number
   clouddir.normalize_schema = schema.normalize
+  clouddir.range, clouddir.prefix, clouddir.MISSING = ranges.range, ranges.prefix, ranges.MISSING
 end
 
 return api

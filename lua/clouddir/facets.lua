@@ -58,7 +58,7 @@ end
 local function catalog(dir) return dir._facets or load(dir) end
 
 --- Forgets what the handle knew (after a schema change made through another handle).
-function facets.forget(dir) dir._facets = nil end
+function facets.forget(dir) dir._facets, dir._typed_links = nil, nil end
 
 local function find(cat, key)
   local schema_name, name = key:match("^([^/]+)/(.+)$")
@@ -133,6 +133,9 @@ end
 -- (a dynamic facet, or an unknown name, which the client will then reject).
 function facets.attribute_type(dir, e, name)
   local t = (e.attrs or load_attrs(dir, e))[name]
+  if t == nil and BASE_ATTRS.POLICY[name] and facets.object_type(dir, e) == "POLICY" then
+    return BASE_ATTRS.POLICY[name]   -- every POLICY facet has the base facet's two attributes
+  end
   if t == nil and e.arn ~= base_arn(dir) and not e.reloaded then
     e.reloaded = true          -- one re-read, for attributes added since
     t = load_attrs(dir, e)[name]
