@@ -18,7 +18,7 @@ LUA_INCDIR ?=
 LUA_CFLAGS := $(if $(LUA_INCDIR),-I$(LUA_INCDIR),$(shell pkg-config --cflags lua5.4 2>/dev/null || echo -I/usr/include/lua5.4))
 LUA_LIBS   := $(shell pkg-config --libs lua5.4 2>/dev/null || echo -llua5.4)
 ALL_CFLAGS  = $(WARN) -D_GNU_SOURCE -fPIC $(CFLAGS) $(LUA_CFLAGS) -Icsrc $(EXTRA_CFLAGS)
-LDLIBS_CORE = -llmdb -lm
+LDLIBS_CORE = -llmdb -ljansson -lm
 PREFIX  ?= /usr/local
 LUADIR  ?= $(PREFIX)/share/lua/5.4
 LIBDIR  ?= $(PREFIX)/lib/lua/5.4
@@ -59,7 +59,7 @@ $(BIN): $(BUILD)/obj/main.o $(BUILD)/obj/lua_core.o $(EMBED_C) $(LIB) | $(BUILD)
 
 # ---- set-up: install what is missing from Debian (as root), then build ----
 DEB_PACKAGES := gcc make pkg-config lua5.4 liblua5.4-dev liblmdb-dev lmdb-utils \
-                libreadline-dev lua-busted lua-dkjson
+                libreadline-dev libjansson-dev lua-busted lua-dkjson
 deps:
 	@missing=$$(for p in $(DEB_PACKAGES); do \
 	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; \
@@ -118,4 +118,4 @@ $(BUILD)/bench/cd_bench: spec/bench/cd_bench.c $(LIB)
 
 $(BUILD)/bench/bench_clock.so: spec/bench/bench_clock.c
 	@mkdir -p $(@D)
-	$(CC) -shared $(ALL_CFLAGS) -o $@ $<
+	$(CC) -shared -pthread $(ALL_CFLAGS) -o $@ $<

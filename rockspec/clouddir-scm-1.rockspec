@@ -22,6 +22,7 @@ dependencies = {
 external_dependencies = {
    LMDB = { header = "lmdb.h", library = "lmdb" },
    READLINE = { header = "readline/readline.h", library = "readline" },
+   JANSSON = { header = "jansson.h", library = "jansson" },
 }
 build = {
    type = "make",
@@ -30,8 +31,8 @@ build = {
       CFLAGS = "$(CFLAGS)",
       LUA = "$(LUA)",
       LUA_INCDIR = "$(LUA_INCDIR)",
-      EXTRA_CFLAGS = "-I$(LMDB_INCDIR) -I$(READLINE_INCDIR)",
-      EXTRA_LDFLAGS = "-L$(LMDB_LIBDIR) -L$(READLINE_LIBDIR)",
+      EXTRA_CFLAGS = "-I$(LMDB_INCDIR) -I$(READLINE_INCDIR) -I$(JANSSON_INCDIR)",
+      EXTRA_LDFLAGS = "-L$(LMDB_LIBDIR) -L$(READLINE_LIBDIR) -L$(JANSSON_LIBDIR)",
    },
    install_target = "install",
    install_variables = {
