@@ -1,8 +1,13 @@
-/* bench_clock.c — the two things the Lua bench needs that Lua 5.4 lacks: a monotonic
- * clock with nanosecond resolution and the process's peak resident set.  Built only for
- * `make bench`; not part of clouddir. */
+/* bench_clock.c — what the Lua benches need that Lua 5.4 lacks: a monotonic clock with
+ * nanosecond resolution, the process's peak resident set, and a view of its memory that
+ * tells the store's shared map apart from everything else.  Built only for `make bench`;
+ * not part of clouddir. */
 #include <lua.h>
 #include <lauxlib.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
 #include <sys/resource.h>
 #include <time.h>
 
@@ -26,10 +31,143 @@ static int clock_peak_rss(lua_State *L)
     return 1;
 }
 
+/* The value of one "Name:   123 kB" line of /proc/self/status, -1 when missing. */
+static long status_kib(const char *name)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    size_t n = strlen(name);
+    long v = -1;
+    while (f && fgets(line, sizeof line, f))
+        if (strncmp(line, name, n) == 0 && line[n] == ':') {
+            sscanf(line + n + 1, "%ld", &v);
+            break;
+        }
+    if (f)
+        fclose(f);
+    return v;
+}
+
+/* memory() -> { rss, hwm, anon, file, shmem } in KiB (/proc/self/status: VmRSS, VmHWM,
+ * RssAnon, RssFile, RssShmem).  The store's map is file-backed and shared: it counts in
+ * file (or shmem on tmpfs), never in anon. */
+static int clock_memory(lua_State *L)
+{
+    static const char *const names[][2] = {
+        {"rss", "VmRSS"}, {"hwm", "VmHWM"}, {"anon", "RssAnon"},
+        {"file", "RssFile"}, {"shmem", "RssShmem"},
+    };
+    lua_createtable(L, 0, 5);
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+        lua_pushinteger(L, status_kib(names[i][1]));
+        lua_setfield(L, -2, names[i][0]);
+    }
+    return 1;
+}
+
+/* mapped_rss_kib(suffix) -> KiB resident of the mappings whose file name ends with suffix
+ * (e.g. "/data.mdb": the pages of the store this process has touched), from /proc/self/smaps */
+static int clock_mapped_rss(lua_State *L)
+{
+    const char *suffix = luaL_checkstring(L, 1);
+    size_t sn = strlen(suffix);
+    FILE *f = fopen("/proc/self/smaps", "r");
+    char line[4096];
+    int in = 0;
+    long total = 0, v;
+    while (f && fgets(line, sizeof line, f)) {
+        size_t n = strlen(line);
+        while (n && (line[n - 1] == '\n' || line[n - 1] == ' '))
+            line[--n] = '\0';
+        /* a mapping header: "start-end perms offset dev inode [path]" */
+        unsigned long lo, hi;
+        char perms[8];
+        if (sscanf(line, "%lx-%lx %7s", &lo, &hi, perms) == 3) {
+            in = n >= sn && strcmp(line + n - sn, suffix) == 0;
+            continue;
+        }
+        if (in && sscanf(line, "Rss: %ld kB", &v) == 1)
+            total += v;
+    }
+    if (f)
+        fclose(f);
+    lua_pushinteger(L, total);
+    return 1;
+}
+
+/* A thread that samples RssAnon every few milliseconds: the peak of what is not the map
+ * happens inside calls (request and response trees at once), where Lua cannot look. */
+typedef struct sampler {
+    pthread_t thread;
+    atomic_bool stop;
+    atomic_long peak_anon;
+    long interval_ns;
+    int running;
+} sampler;
+
+static void *sampler_main(void *arg)
+{
+    sampler *s = arg;
+    struct timespec pause = {0, s->interval_ns};
+    while (!atomic_load(&s->stop)) {
+        long v = status_kib("RssAnon");
+        if (v > atomic_load(&s->peak_anon))
+            atomic_store(&s->peak_anon, v);
+        nanosleep(&pause, NULL);
+    }
+    return NULL;
+}
+
+static sampler *check_sampler(lua_State *L)
+{
+    return luaL_checkudata(L, 1, "bench_clock.sampler");
+}
+
+/* sampler:stop() -> peak RssAnon in KiB seen while it ran (idempotent) */
+static int sampler_stop(lua_State *L)
+{
+    sampler *s = check_sampler(L);
+    if (s->running) {
+        atomic_store(&s->stop, 1);
+        pthread_join(s->thread, NULL);
+        s->running = 0;
+    }
+    long v = status_kib("RssAnon");
+    if (v > atomic_load(&s->peak_anon))
+        atomic_store(&s->peak_anon, v);
+    lua_pushinteger(L, atomic_load(&s->peak_anon));
+    return 1;
+}
+
+/* sampler(interval_ms) -> a running sampler; stop() it (also stopped when collected) */
+static int clock_sampler(lua_State *L)
+{
+    lua_Integer ms = luaL_optinteger(L, 1, 2);
+    sampler *s = lua_newuserdatauv(L, sizeof *s, 0);
+    memset(s, 0, sizeof *s);
+    atomic_init(&s->stop, 0);
+    atomic_init(&s->peak_anon, status_kib("RssAnon"));
+    s->interval_ns = (long)(ms < 1 ? 1 : ms > 999 ? 999 : ms) * 1000000L;
+    if (luaL_newmetatable(L, "bench_clock.sampler")) {
+        lua_pushcfunction(L, sampler_stop);
+        lua_setfield(L, -2, "__gc");
+        lua_newtable(L);
+        lua_pushcfunction(L, sampler_stop);
+        lua_setfield(L, -2, "stop");
+        lua_setfield(L, -2, "__index");
+    }
+    lua_setmetatable(L, -2);
+    if (pthread_create(&s->thread, NULL, sampler_main, s) != 0)
+        return luaL_error(L, "cannot start the memory sampler thread");
+    s->running = 1;
+    return 1;
+}
+
 int luaopen_bench_clock(lua_State *L)
 {
     static const luaL_Reg fns[] = {
-        {"now", clock_now}, {"peak_rss_kib", clock_peak_rss}, {NULL, NULL},
+        {"now", clock_now}, {"peak_rss_kib", clock_peak_rss}, {"memory", clock_memory},
+        {"mapped_rss_kib", clock_mapped_rss}, {"sampler", clock_sampler}, {NULL, NULL},
     };
     luaL_newlib(L, fns);
     return 1;

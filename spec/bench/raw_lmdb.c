@@ -7,8 +7,10 @@
  * keys look like the engine's object keys ('O' + 8-byte big-endian number) with ~60-byte
  * values.
  *
- * usage: raw_lmdb DIR N REPS
+ * usage: raw_lmdb DIR N REPS [SCAN_LEN...]
  * prints: result <name> <ns per op>   (the median of REPS repetitions)
+ * Each SCAN_LEN adds raw_scan_<SCAN_LEN>: a cursor scan of that many consecutive entries
+ * (seek + SCAN_LEN-1 steps), the floor of a listing that returns SCAN_LEN entries.
  * Built with -D_GNU_SOURCE like the engine (clock_gettime under -std=c11). */
 #include <lmdb.h>
 #include <stdint.h>
@@ -130,10 +132,47 @@ static double put_all(MDB_env *env, MDB_dbi dbi, const uint64_t *ids, size_t n,
     return dt / (double)n;
 }
 
+/* Median ns of one scan of len consecutive entries (MDB_SET_RANGE to a random key, then
+ * len-1 MDB_NEXT) in one read transaction; the starts leave room for len entries. */
+static double scan_run(MDB_env *env, MDB_dbi dbi, size_t n, size_t len, int reps,
+                       uint64_t *seed, double *runs, volatile size_t *sink)
+{
+    size_t scans = 2000000 / len;
+    scans = scans < 100 ? 100 : scans > 100000 ? 100000 : scans;
+    for (int r = 0; r < reps; r++) {
+        MDB_txn *t;
+        MDB_cursor *c;
+        unsigned char kb[KEY_LEN];
+        size_t got = 0;
+        check(mdb_txn_begin(env, NULL, MDB_RDONLY, &t), "begin read");
+        check(mdb_cursor_open(t, dbi, &c), "cursor");
+        double t0 = now_ns();
+        for (size_t i = 0; i < scans; i++) {
+            make_key(kb, 1 + next_rand(seed) % (n - len + 1));
+            MDB_val k = {KEY_LEN, kb}, v;
+            int rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+            for (size_t j = 1; j < len && rc == 0; j++) {
+                *sink += v.mv_size;
+                got++;
+                rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+            }
+            got += rc == 0;
+        }
+        runs[r] = (now_ns() - t0) / (double)scans;
+        mdb_cursor_close(c);
+        mdb_txn_abort(t);
+        if (got != scans * len) {
+            fprintf(stderr, "raw_lmdb: a scan of %zu came up short\n", len);
+            exit(1);
+        }
+    }
+    return median(runs, reps);
+}
+
 int main(int argc, char **argv)
 {
-    if (argc != 4) {
-        fprintf(stderr, "usage: raw_lmdb DIR N REPS\n");
+    if (argc < 4) {
+        fprintf(stderr, "usage: raw_lmdb DIR N REPS [SCAN_LEN...]\n");
         return 2;
     }
     const char *root = argv[1];
@@ -226,6 +265,17 @@ int main(int argc, char **argv)
         mdb_txn_abort(t);
     }
     printf("result raw_page_30 %.1f\n", median(runs, reps));
+
+    /* Scans of SCAN_LEN consecutive entries: the floor of the range listings. */
+    for (int a = 4; a < argc; a++) {
+        size_t len = strtoull(argv[a], NULL, 10);
+        if (len < 1 || len > n) {
+            fprintf(stderr, "raw_lmdb: SCAN_LEN %s is not in 1..N\n", argv[a]);
+            return 2;
+        }
+        printf("result raw_scan_%zu %.1f\n", len,
+               scan_run(env_seq, dbi_seq, n, len, reps, &seed, runs, &sink));
+    }
 
     /* Durable commits of one put each into the N-key database: the per-commit latency,
      * NOSYNC switched off for the commit as kv.c does for a durable call.  The first commit
