@@ -12,12 +12,23 @@
  *  - One read transaction is kept and renewed (mdb_txn_reset/renew), so a read call does
  *    not pay for a reader-slot lookup.
  *  - When a write finds the map full the caller aborts, grows the map and retries
- *    (CD_E_MAP_FULL); when another process grew it, the next begin adopts the new size. */
+ *    (CD_E_MAP_FULL); when another process grew it, the next begin adopts the new size.
+ *  - With MDB_WRITEMAP, LMDB sets the data file's length to the map size whenever it maps
+ *    (open, mdb_env_set_mapsize), shrinking it too.  A process that mapped the file with a
+ *    smaller size than another one (a default-size open after another process grew the
+ *    map, or the stale size of an older meta page) would cut the file under the other's
+ *    map, which then dies of SIGBUS on its next new page.  So every (re)mapping here takes
+ *    a size of at least the file's current length, under an flock on data.mdb that makes
+ *    the look at the length and LMDB's truncate one step: the file never shrinks. */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <lmdb.h>
 #include "kv.h"
 
@@ -66,6 +77,36 @@ static int make_folder(const char *path, cd_error *err)
     return 0;
 }
 
+/* Locks the data file's length against other processes' (re)mapping (see the head of the
+ * file); creates data.mdb when missing (LMDB takes an empty file for a new one).  Returns
+ * the descriptor to pass to map_unlock, or -1 (then the caller goes on without the lock:
+ * it only closes a race between two processes remapping at the same moment). */
+static int map_lock(const char *folder, size_t *file_bytes)
+{
+    char name[PATH_MAX];
+    struct stat st;
+    *file_bytes = 0;
+    if ((size_t)snprintf(name, sizeof name, "%s/data.mdb", folder) >= sizeof name)
+        return -1;
+    int fd = open(name, O_RDWR | O_CREAT | O_CLOEXEC, 0664);
+    if (fd < 0)
+        return -1;
+    while (flock(fd, LOCK_EX) != 0)
+        if (errno != EINTR) {
+            close(fd);
+            return -1;
+        }
+    if (fstat(fd, &st) == 0 && st.st_size > 0)
+        *file_bytes = (size_t)st.st_size;
+    return fd;
+}
+
+static void map_unlock(int fd)
+{
+    if (fd >= 0)
+        close(fd);   /* releases the flock (LMDB's own locks are on lock.mdb) */
+}
+
 int cd_kv_open(const char *path, const cd_kv_options *opt, cd_kv **out, cd_error *err)
 {
     *out = NULL;
@@ -76,10 +117,12 @@ int cd_kv_open(const char *path, const cd_kv_options *opt, cd_kv **out, cd_error
         free(kv);
         return cd_fail(err, CD_E_StoreError, "out of memory opening store '%s'", path);
     }
+    size_t file_bytes;
+    int lock = map_lock(path, &file_bytes);
     int rc = mdb_env_create(&kv->env);
     if (rc == 0) {
         size_t map = opt && opt->map_size ? opt->map_size : DEFAULT_MAP_SIZE;
-        rc = mdb_env_set_mapsize(kv->env, map);
+        rc = mdb_env_set_mapsize(kv->env, map > file_bytes ? map : file_bytes);
     }
     if (rc == 0)
         rc = mdb_env_set_maxreaders(kv->env, 254);
@@ -93,6 +136,7 @@ int cd_kv_open(const char *path, const cd_kv_options *opt, cd_kv **out, cd_error
         if (info.me_mapsize < map)
             rc = mdb_env_set_mapsize(kv->env, map);
     }
+    map_unlock(lock);
     MDB_txn *t = NULL;
     if (rc == 0)
         rc = mdb_txn_begin(kv->env, NULL, 0, &t);
@@ -139,16 +183,21 @@ int cd_kv_grow(cd_kv *kv, size_t min_bytes, cd_error *err)
     MDB_envinfo info;
     if (kv->open_txns > 0)
         return cd_fail(err, CD_E_StoreError, "cannot grow the store while a transaction is open");
+    size_t file_bytes;
+    int lock = map_lock(kv->path, &file_bytes);
     mdb_env_info(kv->env, &info);
     size_t size = info.me_mapsize;
     size = size < ((size_t)1 << 30) ? size * 2 : size + ((size_t)1 << 30);
     if (size < min_bytes)
         size = min_bytes;
+    if (size < file_bytes)
+        size = file_bytes;
     if (kv->idle_reader) {
         mdb_txn_abort(kv->idle_reader);
         kv->idle_reader = NULL;
     }
     int rc = mdb_env_set_mapsize(kv->env, size);
+    map_unlock(lock);
     return rc ? store_error(err, rc, "growing the map") : 0;
 }
 
@@ -187,8 +236,13 @@ int cd_kv_begin(cd_kv *kv, bool write, cd_txn **out, cd_error *err)
         } else
             rc = mdb_txn_begin(kv->env, NULL, write ? 0 : MDB_RDONLY, &t->txn);
         if (rc == MDB_MAP_RESIZED && attempt == 0 && kv->open_txns == 0) {
-            /* Another process grew the map: adopt its size and try again. */
-            mdb_env_set_mapsize(kv->env, 0);
+            /* Another process grew the map: adopt its size (the file's length, which is
+             * the largest map in use; the meta page may still hold an older, smaller size)
+             * and try again. */
+            size_t file_bytes;
+            int lock = map_lock(kv->path, &file_bytes);
+            mdb_env_set_mapsize(kv->env, file_bytes);
+            map_unlock(lock);
             continue;
         }
         break;
