@@ -5,16 +5,10 @@
 #include "object.h"   /* cd_object_sub_prefix, cd_get_u64be */
 #include "keys.h"
 #include "rules.h"
+#include "schema_model.h"   /* cd_attr_type_name */
 
-static const char *const type_text[] = {"STRING", "BINARY", "BOOLEAN", "NUMBER", "DATETIME",
-                                        "VARIANT"};
 static const char *const member_text[] = {"StringValue", "BinaryValue", "BooleanValue",
                                           "NumberValue", "DatetimeValue"};
-
-static const char *type_name(cd_attr_type t)
-{
-    return (unsigned)t < sizeof type_text / sizeof *type_text ? type_text[t] : "?";
-}
 
 /* ---------------------------------------------------------------- values */
 
@@ -154,7 +148,7 @@ bool cd_slot_parse(const unsigned char *k, size_t n, cd_slot *out, cd_arena *a)
 {
     if (n < 5)
         return false;
-    out->sid = (uint32_t)k[0] << 24 | (uint32_t)k[1] << 16 | (uint32_t)k[2] << 8 | k[3];
+    out->sid = cd_get_u32be(k);
     const unsigned char *z = memchr(k + 4, 0, n - 4);
     if (!z)
         return false;
@@ -294,7 +288,7 @@ int cd_attr_check_value(cd_ctx *c, const cd_attrref *r, const cd_attrval *v)
 {
     if (r->type != CD_ATTR_VARIANT && r->type != v->type)
         return cd_fail(c->err, CD_E_FacetValidationException,
-                       "%s has type %s; a %s was given", check_label(c, r), type_name(r->type),
+                       "%s has type %s; a %s was given", check_label(c, r), cd_attr_type_name(r->type),
                        member_text[v->type]);
     if (cd_aws_limits(c) && (v->type == CD_ATTR_STRING || v->type == CD_ATTR_BINARY ||
                              v->type == CD_ATTR_NUMBER)) {

@@ -84,14 +84,6 @@ static int put_directory(cd_ctx *c, const cd_directory *d)
     return rc ? rc : cd_put_key(c, ik, key_str(ik, CDK_DIRECTORY_ID, d->id), b.p, b.len);
 }
 
-int cd_directory_by_num(cd_ctx *c, uint32_t num, cd_directory **out)
-{
-    unsigned char k[5];
-    cd_slice v;
-    int rc = cd_get_key(c, k, key_num(k, CDK_DIRECTORY, num), &v);
-    return rc ? rc : decode_directory(c, num, v, NULL, out);
-}
-
 /* The directory with DirectoryId id (n bytes); arn is its canonical ARN, or NULL. */
 static int directory_by_id(cd_ctx *c, const char *id, size_t n, const char *arn,
                            cd_directory **out)

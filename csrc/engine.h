@@ -40,6 +40,7 @@ extern const cd_handler_entry cd_typedlink_handlers[];
 extern const cd_handler_entry cd_index_handlers[];
 extern const cd_handler_entry cd_policy_handlers[];
 extern const cd_handler_entry cd_batch_handlers[];
+extern const cd_handler_entry cd_schema_json_handlers[];
 
 /* Runs operation op's handler inside the caller's transaction (BatchWrite and BatchRead run
  * their items through it): NotImplementedException when op has no handler yet.  The request

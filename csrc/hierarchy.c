@@ -11,14 +11,10 @@
 #include "selector.h"
 #include "keys.h"
 #include "token.h"
+#include "schema_model.h"   /* cd_object_type_name */
 
 #define AWS_PATH_DEPTH CD_AWS_PATH_DEPTH
 #define WALK_LIMIT 1000000   /* more links than any directory can hold: a damaged store */
-
-static int damaged(cd_ctx *c, const char *what)
-{
-    return cd_fail(c->err, CD_E_InternalServiceException, "the store is damaged: %s", what);
-}
 
 /* The first parent link of oid: *found false when it has none. */
 static int first_parent(cd_ctx *c, cd_cursor *cur, uint64_t oid, bool *found, uint64_t *parent,
@@ -34,7 +30,7 @@ static int first_parent(cd_ctx *c, cd_cursor *cur, uint64_t oid, bool *found, ui
     if (rc)
         return rc;
     if (v.n != 8)
-        return damaged(c, "a parent link is malformed");
+        return cd_damaged(c, "a parent link is malformed");
     *parent = cd_get_u64be((const unsigned char *)k.p + CD_PARENT_AT);
     if (name)
         *name = (cd_slice){(const unsigned char *)k.p + CD_PARENT_NAME_AT,
@@ -62,7 +58,7 @@ static int walk_up(cd_ctx *c, uint64_t oid, uint64_t stop, int *steps, uint64_t 
         oid = parent;
         *hit |= oid == stop;
         if (++*steps > WALK_LIMIT) {
-            rc = damaged(c, "the parent links form a cycle");
+            rc = cd_damaged(c, "the parent links form a cycle");
             break;
         }
     }
@@ -75,17 +71,17 @@ static int walk_up(cd_ctx *c, uint64_t oid, uint64_t stop, int *steps, uint64_t 
  * than limit + 1 levels: the result is > limit exactly when the subtree is too tall. */
 static int subtree_height(cd_ctx *c, uint64_t oid, int limit, int *height)
 {
-    unsigned char key[9];
+    unsigned char key[CD_CHILD_NAME_AT];
     cd_cursor *cur;
     cd_slice k, v;
     int rc = cd_kv_cursor(c->txn, &cur, c->err);
     if (rc)
         return rc;
     *height = 0;
-    key[0] = CDK_CHILD;
-    cd_put_u64be(key + 1, oid);
-    rc = cd_cursor_seek(cur, (cd_slice){key, 9}, &k, &v, c->err);
-    while (rc == 0 && k.n >= 9 && memcmp(k.p, key, 9) == 0) {
+    const size_t kn = CD_CHILD_NAME_AT;
+    cd_child_key(key, oid, "", 0);
+    rc = cd_cursor_seek(cur, (cd_slice){key, kn}, &k, &v, c->err);
+    while (rc == 0 && k.n >= kn && memcmp(k.p, key, kn) == 0) {
         if (*height < 1)
             *height = 1;
         if (*height > limit)
@@ -112,8 +108,7 @@ int cd_hierarchy_check_parent(cd_ctx *c, const cd_directory *d, const cd_object 
     if (parent->type != CD_OT_NODE)
         return cd_fail(c->err, CD_E_InvalidAttachmentException,
                        "%s: only NODE objects have children; this one is a %s", member,
-                       parent->type == CD_OT_LEAF_NODE ? "LEAF_NODE"
-                       : parent->type == CD_OT_POLICY ? "POLICY" : "INDEX");
+                       cd_object_type_name(parent->type));
     return 0;
 }
 
@@ -300,7 +295,7 @@ static int detach_object(cd_ctx *c, const cd_value *req, cd_value **resp)
     if (rc)
         return rc;
     if (v.n < 16)
-        return damaged(c, "a child link is malformed");
+        return cd_damaged(c, "a child link is malformed");
     uint64_t child = cd_get_u64be(v.p);
     unsigned char tag[8];
     memcpy(tag, (const unsigned char *)v.p + 8, 8);
@@ -326,11 +321,10 @@ static int list_children(cd_ctx *c, const cd_value *req, cd_value **resp)
     if (o.type != CD_OT_NODE)
         return cd_fail(c->err, CD_E_NotNodeException,
                        "ObjectReference: the object is not a NODE, so it has no children");
-    unsigned char prefix[9], *start;
-    size_t sn;
-    prefix[0] = CDK_CHILD;
-    cd_put_u64be(prefix + 1, o.oid);
-    if ((rc = page_start(c, req, prefix, 9, prefix + 1, 8, &start, &sn)))
+    unsigned char prefix[CD_CHILD_NAME_AT], *start;
+    size_t sn, pn = CD_CHILD_NAME_AT;   /* C | parent: a constant for the scan below */
+    cd_child_key(prefix, o.oid, "", 0);
+    if ((rc = page_start(c, req, prefix, pn, prefix + 1, 8, &start, &sn)))
         return rc;
     int page = cd_page_size(c, req), count = 0;
     cd_value *children = cd_map(c->a);
@@ -343,19 +337,19 @@ static int list_children(cd_ctx *c, const cd_value *req, cd_value **resp)
     char id[CD_OBJECT_ID_LEN + 1], idp[CD_OBJECT_ID_PREFIX];
     cd_object_id_prefix(d, idp);
     rc = cd_cursor_seek(cur, (cd_slice){start, sn}, &k, &v, c->err);
-    while (rc == 0 && k.n >= 9 && memcmp(k.p, prefix, 9) == 0) {
-        const char *name = (const char *)k.p + 9;
+    while (rc == 0 && k.n >= pn && memcmp(k.p, prefix, pn) == 0) {
+        const char *name = (const char *)k.p + pn;
         if (count == page) {
-            if (!set_token(c, *resp, prefix + 1, 8, name, k.n - 9))
+            if (!set_token(c, *resp, prefix + 1, 8, name, k.n - pn))
                 rc = cd_oom(c);
             break;
         }
         if (v.n < 16) {
-            rc = damaged(c, "a child link is malformed");
+            rc = cd_damaged(c, "a child link is malformed");
             break;
         }
         cd_object_id_format_with(idp, cd_get_u64be(v.p), (const unsigned char *)v.p + 8, id);
-        if (!cd_map_setn(c->a, children, name, k.n - 9, cd_str(c->a, id, CD_OBJECT_ID_LEN))) {
+        if (!cd_map_setn(c->a, children, name, k.n - pn, cd_str(c->a, id, CD_OBJECT_ID_LEN))) {
             rc = cd_oom(c);
             break;
         }
@@ -417,7 +411,7 @@ static int list_parents(cd_ctx *c, const cd_value *req, cd_value **resp)
             break;
         }
         if (v.n != 8) {
-            rc = damaged(c, "a parent link is malformed");
+            rc = cd_damaged(c, "a parent link is malformed");
             break;
         }
         cd_object_id_format_with(idp, parent, v.p, id);
@@ -483,7 +477,7 @@ static int path_up(cd_ctx *c, cd_cursor *walk, const cd_directory *d, cd_path *p
         cd_slice name;
         const unsigned char *uptag;
         if (steps > WALK_LIMIT)
-            return damaged(c, "the parent links form a cycle");
+            return cd_damaged(c, "the parent links form a cycle");
         if ((rc = first_parent(c, walk, cur, &found, &up, &name, &uptag)))
             return rc;
         if (!found) {
@@ -530,7 +524,7 @@ int cd_parent_paths(cd_ctx *c, const cd_directory *d, const cd_object *o,
     rc = cd_cursor_seek(scan, (cd_slice){start, CD_OBJECT_SUB + rn}, &k, &v, c->err);
     while (rc == 0 && k.n >= CD_PARENT_NAME_AT && memcmp(k.p, prefix, CD_OBJECT_SUB) == 0) {
         if (v.n != 8) {
-            rc = damaged(c, "a parent link is malformed");
+            rc = cd_damaged(c, "a parent link is malformed");
             break;
         }
         cd_path p = {0};
@@ -564,6 +558,22 @@ cd_value *cd_path_text(cd_ctx *c, const cd_path *p)
 
 /* ---------------------------------------------------------------- ListObjectParentPaths */
 
+int cd_paths_token_read(cd_ctx *c, const cd_value *req, uint64_t oid,
+                        const unsigned char **resume, size_t *rn)
+{
+    unsigned char scope[8];
+    cd_put_u64be(scope, oid);
+    return cd_token_read(c, req, scope, 8, resume, rn);
+}
+
+int cd_paths_token_set(cd_ctx *c, cd_value *resp, uint64_t oid, const unsigned char *at,
+                       size_t an)
+{
+    unsigned char scope[8];
+    cd_put_u64be(scope, oid);
+    return set_token(c, resp, scope, 8, at, an) ? 0 : cd_oom(c);
+}
+
 typedef struct paths_page {
     const cd_directory *d;
     const cd_object *o;
@@ -577,10 +587,8 @@ static int paths_visit(cd_ctx *c, void *arg, const cd_path *p, const unsigned ch
 {
     paths_page *pg = arg;
     if (pg->count == pg->page) {
-        unsigned char scope[8];
-        cd_put_u64be(scope, pg->o->oid);
         *stop = true;
-        return set_token(c, pg->resp, scope, 8, at, an) ? 0 : cd_oom(c);
+        return cd_paths_token_set(c, pg->resp, pg->o->oid, at, an);
     }
     cd_value *ids = cd_list(c->a), *m = cd_map(c->a);
     char id[CD_OBJECT_ID_LEN + 1], idp[CD_OBJECT_ID_PREFIX];
@@ -606,12 +614,9 @@ static int list_parent_paths(cd_ctx *c, const cd_value *req, cd_value **resp)
     int rc = cd_request_directory(c, req, &d);
     if (rc || (rc = cd_select(c, d, cd_get(req, "ObjectReference"), "ObjectReference", &o)))
         return rc;
-    /* The page token holds the resume point of the next path, bound to the object. */
-    unsigned char scope[8];
     const unsigned char *resume;
     size_t rn;
-    cd_put_u64be(scope, o.oid);
-    if ((rc = cd_token_read(c, req, scope, 8, &resume, &rn)))
+    if ((rc = cd_paths_token_read(c, req, o.oid, &resume, &rn)))
         return rc;
     paths_page pg = {d, &o, cd_map(c->a), cd_list(c->a), cd_page_size(c, req), 0};
     if (!pg.resp || !pg.list)

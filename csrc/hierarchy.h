@@ -54,6 +54,13 @@ typedef int (*cd_path_visitor)(cd_ctx *c, void *arg, const cd_path *p, const uns
  * one. */
 int cd_parent_paths(cd_ctx *c, const cd_directory *d, const cd_object *o,
                     const unsigned char *resume, size_t rn, cd_path_visitor visit, void *arg);
+/* Page tokens of a path enumeration: bound to object oid, holding the resume point (at/an)
+ * a visitor was given.  _read gives the request's point (rn = 0 for the first page);
+ * _set puts NextToken into resp. */
+int cd_paths_token_read(cd_ctx *c, const cd_value *req, uint64_t oid,
+                        const unsigned char **resume, size_t *rn);
+int cd_paths_token_set(cd_ctx *c, cd_value *resp, uint64_t oid, const unsigned char *at,
+                       size_t an);
 /* "/a/b/c" (or "/") for a path, in the arena; NULL when out of memory. */
 cd_value *cd_path_text(cd_ctx *c, const cd_path *p);
 

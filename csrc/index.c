@@ -59,6 +59,7 @@
 #include "token.h"
 #include "ordkey.h"
 #include "arn.h"
+#include "schema_model.h"   /* cd_object_type_name */
 
 #define AWS_MAX_UNIQUE_INDEXES 3
 #define AWS_MAX_INDEXED_VALUE 512
@@ -69,16 +70,6 @@
 static const char facets_name[] = "facets";
 
 /* ---------------------------------------------------------------- small helpers */
-
-static int corrupt(cd_ctx *c, const char *what)
-{
-    return cd_fail(c->err, CD_E_InternalServiceException, "the store is damaged: %s", what);
-}
-
-static uint32_t u32be(const unsigned char *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
 
 static size_t attach_key(unsigned char k[ATTACH_KEY], uint64_t target, uint64_t index)
 {
@@ -92,12 +83,6 @@ static cd_ordlayout entry_layout(unsigned char *prefix, uint64_t index)
 {
     cd_object_sub_prefix(prefix, index, CDO_INDEX_ENTRY);
     return (cd_ordlayout){prefix, CD_OBJECT_SUB, 8};
-}
-
-static const char *type_text(cd_object_type t)
-{
-    return t == CD_OT_NODE ? "NODE" : t == CD_OT_LEAF_NODE ? "LEAF_NODE"
-         : t == CD_OT_POLICY ? "POLICY" : "INDEX";
 }
 
 /* ---------------------------------------------------------------- definitions */
@@ -181,11 +166,11 @@ static int read_builtin(cd_ctx *c, uint64_t oid, const cd_slot *s, cd_attrval *v
     cd_slice got;
     int rc = cd_get_key(c, key, cd_slot_key(key, oid, s), &got);
     if (rc == CD_KV_NOTFOUND)
-        return corrupt(c, "an index object has no definition");
+        return cd_damaged(c, "an index object has no definition");
     if (rc)
         return rc;
     if (!cd_attrval_decode(got.p, got.n, v))
-        return corrupt(c, "an index definition does not decode");
+        return cd_damaged(c, "an index definition does not decode");
     return 0;
 }
 
@@ -204,11 +189,11 @@ static int load_def(cd_ctx *c, const cd_directory *d, const cd_object *idx, inde
         return cd_oom(c);
     char *star2 = strrchr(s, '*');
     if (!star2 || star2 == s)
-        return corrupt(c, "an index definition does not parse");
+        return cd_damaged(c, "an index definition does not parse");
     *star2 = '\0';
     char *star1 = strrchr(s, '*');
     if (!star1)
-        return corrupt(c, "an index definition does not parse");
+        return cd_damaged(c, "an index definition does not parse");
     *star1 = '\0';
     return resolve_key(c, d, s, star1 + 1, star2 + 1, "ordered_indexed_attributes", def);
 }
@@ -222,7 +207,7 @@ static int select_index(cd_ctx *c, const cd_directory *d, const cd_value *req,
         return rc;
     if (idx->type != CD_OT_INDEX)
         return cd_fail(c->err, CD_E_NotIndexException, "%s: the object is a %s, not an index",
-                       member, type_text(idx->type));
+                       member, cd_object_type_name(idx->type));
     return load_def(c, d, idx, def);
 }
 
@@ -302,7 +287,7 @@ static int target_values(cd_ctx *c, const index_def *def, const cd_object *t, iv
         if (rc)
             return rc;
         if (!cd_attrval_decode(got.p, got.n, &v))
-            return corrupt(c, "an attribute value does not decode");
+            return cd_damaged(c, "an attribute value does not decode");
         if ((rc = check_size(c, def, &v)))
             return rc;
         if (!cd_ordkey_put(&x->enc, &v) || !cd_buf_put(&x->payload, got.p, got.n))
@@ -388,7 +373,7 @@ static int del_entry(cd_ctx *c, uint64_t index, uint64_t target, const void *enc
     cd_ordlayout l = entry_layout(prefix, index);
     cd_put_u64be(suffix, target);
     int rc = cd_ordentry_del(c, &l, enc, n, suffix);
-    return rc == CD_KV_NOTFOUND ? corrupt(c, "an index entry is missing") : rc;
+    return rc == CD_KV_NOTFOUND ? cd_damaged(c, "an index entry is missing") : rc;
 }
 
 /* ---------------------------------------------------------------- attachments */
@@ -415,19 +400,19 @@ static int attachment_decode(cd_ctx *c, uint64_t index, cd_slice v, attachment *
     memset(a, 0, sizeof *a);
     a->index = index;
     if (v.n < 13)
-        return corrupt(c, "an index attachment does not decode");
+        return cd_damaged(c, "an index attachment does not decode");
     memcpy(a->index_tag, p, 8);
     a->flags = p[8];
-    a->slot.sid = u32be(p + 9);
+    a->slot.sid = cd_get_u32be(p + 9);
     p += 13;
     unsigned char *z = memchr(p, 0, (size_t)(end - p));
     if (!z)
-        return corrupt(c, "an index attachment does not decode");
+        return cd_damaged(c, "an index attachment does not decode");
     a->slot.facet = (const char *)p;
     p = z + 1;
     z = memchr(p, 0, (size_t)(end - p));
     if (!z || end - z < 3)
-        return corrupt(c, "an index attachment does not decode");
+        return cd_damaged(c, "an index attachment does not decode");
     a->slot.attr = (const char *)p;
     p = z + 1;
     a->n = (size_t)p[0] << 8 | p[1];
@@ -437,13 +422,13 @@ static int attachment_decode(cd_ctx *c, uint64_t index, cd_slice v, attachment *
     if (!a->enc || !a->enc_len)
         return cd_oom(c);
     for (size_t i = 0; i < a->n; i++) {
-        if (end - p < 4 || (size_t)(end - p - 4) < u32be(p))
-            return corrupt(c, "an index attachment does not decode");
-        a->enc_len[i] = u32be(p);
+        if (end - p < 4 || (size_t)(end - p - 4) < cd_get_u32be(p))
+            return cd_damaged(c, "an index attachment does not decode");
+        a->enc_len[i] = cd_get_u32be(p);
         a->enc[i] = p + 4;
         p += 4 + a->enc_len[i];
     }
-    return p == end ? 0 : corrupt(c, "an index attachment does not decode");
+    return p == end ? 0 : cd_damaged(c, "an index attachment does not decode");
 }
 
 /* Writes the attachment of target to index with the current values. */
@@ -701,7 +686,7 @@ static int attach_to_index(cd_ctx *c, const cd_value *req, cd_value **resp)
     if (t.type == CD_OT_INDEX || t.type == CD_OT_POLICY)
         return cd_fail(c->err, CD_E_InvalidAttachmentException,
                        "TargetReference: the object is a %s; only NODE and LEAF_NODE objects "
-                       "can be attached to indexes", type_text(t.type));
+                       "can be attached to indexes", cd_object_type_name(t.type));
     unsigned char key[ATTACH_KEY];
     cd_slice v;
     rc = cd_get_key(c, key, attach_key(key, t.oid, idx.oid), &v);
@@ -937,14 +922,14 @@ static int list_index(cd_ctx *c, const cd_value *req, cd_value **resp)
             break;
         }
         if (e.payload_len < 8) {
-            rc = corrupt(c, "an index entry does not decode");
+            rc = cd_damaged(c, "an index entry does not decode");
             break;
         }
         const unsigned char *pl = e.payload;
         cd_value *item = fast_item(c, key, idprefix, cd_get_u64be(e.suffix), pl,
                                    e.payload_len > 8 ? pl + 8 : NULL, e.payload_len - 8);
         if (!item || !cd_list_push(c->a, items, item)) {
-            rc = item ? cd_oom(c) : corrupt(c, "an index entry does not decode");
+            rc = item ? cd_oom(c) : cd_damaged(c, "an index entry does not decode");
             break;
         }
         if (++count == page) {
@@ -994,18 +979,18 @@ static int attached_values(cd_ctx *c, cd_directory *d, const cd_object *t, const
             bool m;
             if (!cd_ordkey_get(c->a, a->enc[i], a->enc_len[i], &v, &m) ||
                 !cd_attrval_encode(&stored, &v))
-                return corrupt(c, "an index attachment does not decode");
+                return cd_damaged(c, "an index attachment does not decode");
         } else if (!missing) {
             unsigned char key2[CD_SLOT_KEY_MAX];
             cd_slice got;
             int rc = cd_get_key(c, key2, cd_slot_key(key2, t->oid, &a->slot), &got);
             if (rc)
-                return rc == CD_KV_NOTFOUND ? corrupt(c, "an indexed value is missing") : rc;
+                return rc == CD_KV_NOTFOUND ? cd_damaged(c, "an indexed value is missing") : rc;
             if (!cd_buf_put(&stored, got.p, got.n))
                 return cd_oom(c);
         }
         if (!push_indexed(c, list, key, missing ? NULL : stored.p, stored.len))
-            return corrupt(c, "an indexed value does not decode");
+            return cd_damaged(c, "an indexed value does not decode");
     }
     *out = list;
     return 0;

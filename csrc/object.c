@@ -8,6 +8,7 @@
 #include "keys.h"
 #include "token.h"
 #include "arn.h"
+#include "schema_model.h"   /* cd_object_type_name */
 
 #define RECORD_FORMAT 1
 #define TOMBSTONE 0x00   /* the record value of a deleted last object (object.h) */
@@ -58,6 +59,11 @@ int cd_prefix_exists(cd_ctx *c, const void *prefix, size_t n, bool *out)
     *out = rc == 0 && k.n >= n && memcmp(k.p, prefix, n) == 0;
     cd_cursor_close(cur);
     return rc == CD_KV_NOTFOUND ? 0 : rc;
+}
+
+int cd_damaged(cd_ctx *c, const char *what)
+{
+    return cd_fail(c->err, CD_E_InternalServiceException, "the store is damaged: %s", what);
 }
 
 static int corrupt(cd_ctx *c, uint64_t oid)
@@ -199,11 +205,13 @@ int cd_object_load(cd_ctx *c, const cd_directory *d, uint64_t oid, cd_object *ou
     memset(out, 0, sizeof *out);
     out->oid = oid;
     out->depth = -1;
-    out->dir = (uint32_t)p[1] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 8 | p[4];
+    out->dir = cd_get_u32be(p + 1);
     if (out->dir != d->num)   /* another directory's object: not found here */
         return cd_fail(c->err, CD_E_ResourceNotFoundException,
                        "no such object in directory %s", d->id);
     memcpy(out->tag, p + 5, 8);
+    if (p[13] > CD_OT_INDEX)   /* so every loaded object has a cd_object_type_name */
+        return corrupt(c, oid);
     out->type = (cd_object_type)p[13];
     out->nfacets = p[14];
     out->facets = cd_arena_alloc(c->a, (out->nfacets ? out->nfacets : 1) * sizeof *out->facets);
@@ -214,7 +222,7 @@ int cd_object_load(cd_ctx *c, const cd_directory *d, uint64_t oid, cd_object *ou
         cd_objfacet *f = &out->facets[i];
         if (end - p < 5)
             return corrupt(c, oid);
-        f->sid = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+        f->sid = cd_get_u32be(p);
         size_t nn = p[4];
         p += 5;
         if ((size_t)(end - p) < nn + 3)
@@ -533,23 +541,17 @@ static int apply_wset(cd_ctx *c, const cd_directory *d, const cd_object *o, cons
 
 /* ---------------------------------------------------------------- shared request steps */
 
+static bool is_facet(const cd_objfacet *of, const cd_facet *f)
+{
+    return of->sid == f->sid && strcmp(of->name, f->name) == 0;
+}
+
 static bool object_has_facet(const cd_object *o, const cd_facet *f)
 {
     for (size_t i = 0; i < o->nfacets; i++)
-        if (o->facets[i].sid == f->sid && strcmp(o->facets[i].name, f->name) == 0)
+        if (is_facet(&o->facets[i], f))
             return true;
     return false;
-}
-
-static const char *type_text(cd_object_type t)
-{
-    switch (t) {
-    case CD_OT_NODE: return "NODE";
-    case CD_OT_LEAF_NODE: return "LEAF_NODE";
-    case CD_OT_POLICY: return "POLICY";
-    case CD_OT_INDEX: return "INDEX";
-    default: return "no object type";
-    }
 }
 
 static int facet_limit(cd_ctx *c, size_t n)
@@ -603,8 +605,8 @@ static int create_object(cd_ctx *c, const cd_value *req, cd_value **resp)
             return cd_fail(c->err, CD_E_UnsupportedIndexTypeException,
                            "SchemaFacets[%zu]: %s is an INDEX facet; indexes are created with "
                            "CreateIndex", i, cd_attr_label(c, f, NULL));
-        for (size_t j = 0; j < fs.n; j++)
-            if (fs.f[j]->sid == f->sid && strcmp(fs.f[j]->name, f->name) == 0)
+        for (size_t j = 0; j < i; j++)
+            if (is_facet(&o.facets[j], f))
                 return cd_fail(c->err, CD_E_FacetValidationException,
                                "SchemaFacets[%zu]: %s is listed twice", i,
                                cd_attr_label(c, f, NULL));
@@ -613,7 +615,7 @@ static int create_object(cd_ctx *c, const cd_value *req, cd_value **resp)
                 return cd_fail(c->err, CD_E_FacetValidationException,
                                "SchemaFacets[%zu]: %s makes a %s but the other facets make a "
                                "%s; an object has one type", i, cd_attr_label(c, f, NULL),
-                               type_text(f->object_type), type_text(o.type));
+                               cd_object_type_name(f->object_type), cd_object_type_name(o.type));
             o.type = f->object_type;
         }
         fs.f[fs.n++] = f;
@@ -673,8 +675,7 @@ static int delete_object(cd_ctx *c, const cd_value *req, cd_value **resp)
         return cd_fail(c->err, CD_E_ObjectNotDetachedException,
                        "ObjectReference: the object is still attached to a parent; detach it "
                        "first (DetachObject)");
-    prefix[0] = CDK_CHILD;   /* C | oid: the same 8 bytes follow */
-    if ((rc = cd_prefix_exists(c, prefix, 9, &any)))
+    if ((rc = cd_prefix_exists(c, prefix, cd_child_key(prefix, o.oid, "", 0), &any)))
         return rc;
     if (any)
         return cd_fail(c->err, CD_E_ObjectNotDetachedException,
@@ -750,7 +751,7 @@ static int add_facet(cd_ctx *c, const cd_value *req, cd_value **resp)
     if (f->object_type != CD_OT_NONE && f->object_type != o.type)
         return cd_fail(c->err, CD_E_FacetValidationException,
                        "SchemaFacet: %s is for %s objects; this object is a %s",
-                       cd_attr_label(c, f, NULL), type_text(f->object_type), type_text(o.type));
+                       cd_attr_label(c, f, NULL), cd_object_type_name(f->object_type), cd_object_type_name(o.type));
     if ((rc = facet_limit(c, o.nfacets + 1)))
         return rc;
 
@@ -821,7 +822,7 @@ static int remove_facet(cd_ctx *c, const cd_value *req, cd_value **resp)
         return cd_oom(c);
     rest.nfacets = 0;
     for (size_t i = 0; i < o.nfacets; i++)
-        if (!(o.facets[i].sid == f->sid && strcmp(o.facets[i].name, f->name) == 0))
+        if (!is_facet(&o.facets[i], f))
             rest.facets[rest.nfacets++] = o.facets[i];
     cd_facetset fs;
     if ((rc = cd_object_facets(c, d, &rest, &fs)))
@@ -833,7 +834,7 @@ static int remove_facet(cd_ctx *c, const cd_value *req, cd_value **resp)
         return cd_fail(c->err, CD_E_FacetValidationException,
                        "SchemaFacet: %s is the last facet giving the object its type (%s); an "
                        "object keeps at least one", cd_attr_label(c, f, NULL),
-                       type_text(o.type));
+                       cd_object_type_name(o.type));
 
     /* Drop the facet's values unless a remaining facet defines or references their slot:
      * first the slots under the facet itself, then those its references point at. */

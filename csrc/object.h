@@ -119,5 +119,7 @@ size_t cd_parent_key(unsigned char *k, uint64_t child, uint64_t parent, const ch
                      size_t n);
 /* Whether any key starts with prefix (one cursor seek). */
 int cd_prefix_exists(cd_ctx *c, const void *prefix, size_t n, bool *out);
+/* InternalServiceException "the store is damaged: <what>": an entry breaks its layout. */
+int cd_damaged(cd_ctx *c, const char *what);
 
 #endif

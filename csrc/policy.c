@@ -33,25 +33,10 @@
 #include "selector.h"
 #include "keys.h"
 #include "token.h"
+#include "schema_model.h"   /* cd_object_type_name */
 
 #define AWS_MAX_POLICIES 4
 #define LINK_KEY (CD_OBJECT_SUB + 8)   /* O | oid | 'Y' or 'y' | other oid */
-
-static int damaged(cd_ctx *c, const char *what)
-{
-    return cd_fail(c->err, CD_E_InternalServiceException, "the store is damaged: %s", what);
-}
-
-static const char *type_text(cd_object_type t)
-{
-    switch (t) {
-    case CD_OT_NODE: return "NODE";
-    case CD_OT_LEAF_NODE: return "LEAF_NODE";
-    case CD_OT_POLICY: return "POLICY";
-    case CD_OT_INDEX: return "INDEX";
-    default: return "object without a type";
-    }
-}
 
 static size_t link_key(unsigned char k[LINK_KEY], uint64_t oid, unsigned char tag,
                        uint64_t other)
@@ -69,7 +54,7 @@ static int select_policy(cd_ctx *c, const cd_directory *d, const cd_value *req,
     if (rc == 0 && out->type != CD_OT_POLICY)
         rc = cd_fail(c->err, CD_E_NotPolicyException,
                      "%s: the object is a %s, not a policy (policy objects are created with a "
-                     "POLICY facet)", member, type_text(out->type));
+                     "POLICY facet)", member, cd_object_type_name(out->type));
     return rc;
 }
 
@@ -88,7 +73,7 @@ static int policy_type(cd_ctx *c, uint64_t oid, cd_slice *out)
     if (rc)
         return rc;
     if (!cd_attrval_decode(v.p, v.n, &val) || val.type != CD_ATTR_STRING)
-        return damaged(c, "a policy_type value does not decode");
+        return cd_damaged(c, "a policy_type value does not decode");
     *out = (cd_slice){val.p, val.n};
     return 0;
 }
@@ -145,7 +130,7 @@ static int check_room(cd_ctx *c, const cd_directory *d, const cd_object *o,
     while (rc == 0 && k.n == LINK_KEY && memcmp(k.p, prefix, CD_OBJECT_SUB) == 0) {
         uint64_t other = cd_get_u64be((const unsigned char *)k.p + CD_OBJECT_SUB);
         if (v.n != 8) {
-            rc = damaged(c, "a policy attachment is malformed");
+            rc = cd_damaged(c, "a policy attachment is malformed");
             break;
         }
         unsigned char tag[8];
@@ -185,7 +170,7 @@ static int attach_policy(cd_ctx *c, const cd_value *req, cd_value **resp)
     if (o.type != CD_OT_NODE && o.type != CD_OT_LEAF_NODE)
         return cd_fail(c->err, CD_E_InvalidAttachmentException,
                        "ObjectReference: policies attach to NODE and LEAF_NODE objects; this "
-                       "one is a %s", type_text(o.type));
+                       "one is a %s", cd_object_type_name(o.type));
     unsigned char key[LINK_KEY];
     cd_slice v;
     rc = cd_get_key(c, key, link_key(key, o.oid, CDO_POLICY_ON, pol.oid), &v);
@@ -220,7 +205,7 @@ static int detach_policy(cd_ctx *c, const cd_value *req, cd_value **resp)
         return rc;
     rc = cd_del_key(c, key, link_key(key, pol.oid, CDO_POLICY_TO, o.oid));
     if (rc == CD_KV_NOTFOUND)
-        return damaged(c, "a policy attachment is kept under one end only");
+        return cd_damaged(c, "a policy attachment is kept under one end only");
     if (rc)
         return rc;
     return (*resp = cd_map(c->a)) ? 0 : cd_oom(c);
@@ -258,7 +243,7 @@ static int list_links(cd_ctx *c, const cd_value *req, const cd_directory *d, uin
     while (rc == 0 && k.n >= CD_OBJECT_SUB && memcmp(k.p, start, CD_OBJECT_SUB) == 0) {
         const unsigned char *other = (const unsigned char *)k.p + CD_OBJECT_SUB;
         if (k.n != LINK_KEY || v.n != 8) {
-            rc = damaged(c, "a policy attachment is malformed");
+            rc = cd_damaged(c, "a policy attachment is malformed");
             break;
         }
         if (count == page) {
@@ -371,7 +356,7 @@ static int held_by(cd_ctx *c, lookup *lk, const cd_path_step *s, const held **ou
     rc = cd_cursor_seek(lk->cur, (cd_slice){prefix, CD_OBJECT_SUB}, &k, &v, c->err);
     while (rc == 0 && k.n >= CD_OBJECT_SUB && memcmp(k.p, prefix, CD_OBJECT_SUB) == 0) {
         if (k.n != LINK_KEY || v.n != 8)
-            return damaged(c, "a policy attachment is malformed");
+            return cd_damaged(c, "a policy attachment is malformed");
         uint64_t pol = cd_get_u64be((const unsigned char *)k.p + CD_OBJECT_SUB);
         cd_slice type;
         cd_object_id_format_with(lk->idp, pol, v.p, id);
@@ -433,11 +418,8 @@ static int lookup_visit(cd_ctx *c, void *arg, const cd_path *p, const unsigned c
     if (!any)
         return 0;   /* paths without policies are left out (§13 #14) */
     if (lk->count == lk->page) {   /* another path to show: the next page starts here */
-        unsigned char scope[8];
-        cd_put_u64be(scope, lk->oid);
-        char *t = cd_token_make(c, scope, 8, at, an);
         *stop = true;
-        return t && cd_map_set(c->a, lk->resp, "NextToken", cd_strz(c->a, t)) ? 0 : cd_oom(c);
+        return cd_paths_token_set(c, lk->resp, lk->oid, at, an);
     }
     cd_value *m = cd_map(c->a);
     if (!m || !cd_map_set(c->a, m, "Path", cd_path_text(c, p)) ||
@@ -454,11 +436,9 @@ static int lookup_policy(cd_ctx *c, const cd_value *req, cd_value **resp)
     int rc = cd_request_directory(c, req, &d);
     if (rc || (rc = cd_select(c, d, cd_get(req, "ObjectReference"), "ObjectReference", &o)))
         return rc;
-    unsigned char scope[8];
     const unsigned char *resume;
     size_t rn;
-    cd_put_u64be(scope, o.oid);
-    if ((rc = cd_token_read(c, req, scope, 8, &resume, &rn)))
+    if ((rc = cd_paths_token_read(c, req, o.oid, &resume, &rn)))
         return rc;
     lookup lk = {.d = d, .oid = o.oid, .resp = cd_map(c->a), .list = cd_list(c->a),
                  .page = cd_page_size(c, req)};

@@ -59,35 +59,34 @@ void cd_rd_init(cd_rd *r, cd_arena *a, cd_slice s)
     r->bad = false;
 }
 
+/* The next n bytes, or NULL (setting bad) when fewer are left. */
+static const unsigned char *rd_take(cd_rd *r, uint64_t n)
+{
+    if (r->bad || (uint64_t)(r->end - r->p) < n) {
+        r->bad = true;
+        return NULL;
+    }
+    const unsigned char *p = r->p;
+    r->p += n;
+    return p;
+}
+
 unsigned cd_rd_u8(cd_rd *r)
 {
-    if (r->bad || r->p >= r->end) {
-        r->bad = true;
-        return 0;
-    }
-    return *r->p++;
+    const unsigned char *p = rd_take(r, 1);
+    return p ? *p : 0;
 }
 
 uint32_t cd_rd_u32(cd_rd *r)
 {
-    if (r->bad || r->end - r->p < 4) {
-        r->bad = true;
-        return 0;
-    }
-    uint32_t x = cd_get_u32be(r->p);
-    r->p += 4;
-    return x;
+    const unsigned char *p = rd_take(r, 4);
+    return p ? cd_get_u32be(p) : 0;
 }
 
 uint64_t cd_rd_u64(cd_rd *r)
 {
-    if (r->bad || r->end - r->p < 8) {
-        r->bad = true;
-        return 0;
-    }
-    uint64_t x = cd_get_u64be(r->p);
-    r->p += 8;
-    return x;
+    const unsigned char *p = rd_take(r, 8);
+    return p ? cd_get_u64be(p) : 0;
 }
 
 uint64_t cd_rd_varint(cd_rd *r)
@@ -105,33 +104,30 @@ uint64_t cd_rd_varint(cd_rd *r)
     return 0;
 }
 
-const char *cd_rd_str(cd_rd *r, size_t *n)
+cd_slice cd_rd_bytes(cd_rd *r)
 {
     uint64_t len = cd_rd_varint(r);
-    if (r->bad || (uint64_t)(r->end - r->p) < len) {
-        r->bad = true;
-        return "";
-    }
-    char *s = cd_arena_strndup(r->a, (const char *)r->p, (size_t)len);
-    r->p += len;
+    const unsigned char *p = rd_take(r, len);
+    return p ? (cd_slice){p, (size_t)len} : (cd_slice){"", 0};
+}
+
+const char *cd_rd_str(cd_rd *r, size_t *n)
+{
+    cd_slice b = cd_rd_bytes(r);
+    char *s = r->bad ? NULL : cd_arena_strndup(r->a, b.p, b.n);
     if (!s) {
         r->bad = true;
         return "";
     }
     if (n)
-        *n = (size_t)len;
+        *n = b.n;
     return s;
 }
 
 cd_value *cd_rd_value(cd_rd *r)
 {
-    uint64_t len = cd_rd_varint(r);
-    if (r->bad || (uint64_t)(r->end - r->p) < len) {
-        r->bad = true;
-        return NULL;
-    }
-    cd_value *v = cd_value_decode(r->a, r->p, (size_t)len);
-    r->p += len;
+    cd_slice b = cd_rd_bytes(r);
+    cd_value *v = r->bad ? NULL : cd_value_decode(r->a, b.p, b.n);
     if (!v)
         r->bad = true;
     return v;
@@ -901,6 +897,21 @@ static void cache_facet(cd_facet_cache *fc, uint32_t dirnum, const char *schema_
 
 /* ---- catalog.h ---- */
 
+/* Facet `name` of schema sid, applied to d as schema/version, loaded and resolved. */
+static int load_applied_facet(cd_ctx *c, const cd_directory *d, uint32_t sid,
+                              const char *schema, const char *version, const char *name,
+                              cd_facet **out)
+{
+    const char *sarn = cd_arn_applied(c, d->arn, schema, version, NULL);
+    if (!sarn)
+        return cd_oom(c);
+    int rc = load_facet(c, sid, sarn, name, out);
+    if (rc == CD_KV_NOTFOUND)
+        return cd_fail(c->err, CD_E_FacetNotFoundException, "schema '%s' has no facet named '%s'",
+                       sarn, name);
+    return rc ? rc : resolve_facet(c, *out);
+}
+
 int cd_facet_find(cd_ctx *c, const cd_directory *d, const cd_value *schema_facet,
                   cd_facet **out)
 {
@@ -956,14 +967,7 @@ int cd_facet_find(cd_ctx *c, const cd_directory *d, const cd_value *schema_facet
                        arn.name, arn.version, d->id, arn.text);
     if (rc)
         return rc;
-    const char *sarn = cd_arn_applied(c, d->arn, arn.name, arn.version, NULL);
-    if (!sarn)
-        return cd_oom(c);
-    rc = load_facet(c, sid, sarn, name, out);
-    if (rc == CD_KV_NOTFOUND)
-        return cd_fail(c->err, CD_E_FacetNotFoundException, "schema '%s' has no facet named '%s'",
-                       sarn, name);
-    if (rc || (rc = resolve_facet(c, *out)))
+    if ((rc = load_applied_facet(c, d, sid, arn.name, arn.version, name, out)))
         return rc;
     if (fc)
         cache_facet(fc, d->num, arn_text, an, *out);
@@ -987,14 +991,7 @@ int cd_facet_by_sid(cd_ctx *c, const cd_directory *d, uint32_t sid, const char *
                        "facet '%s' belongs to a schema that no longer exists", name);
     if (rc)
         return rc;
-    const char *sarn = cd_arn_applied(c, d->arn, s.name, s.version, NULL);
-    if (!sarn)
-        return cd_oom(c);
-    rc = load_facet(c, sid, sarn, name, out);
-    if (rc == CD_KV_NOTFOUND)
-        return cd_fail(c->err, CD_E_FacetNotFoundException, "schema '%s' has no facet named '%s'",
-                       sarn, name);
-    return rc ? rc : resolve_facet(c, *out);
+    return load_applied_facet(c, d, sid, s.name, s.version, name, out);
 }
 
 /* ================================================================ typed-link facets */

@@ -32,6 +32,7 @@ unsigned cd_rd_u8(cd_rd *r);
 uint32_t cd_rd_u32(cd_rd *r);
 uint64_t cd_rd_u64(cd_rd *r);
 uint64_t cd_rd_varint(cd_rd *r);
+cd_slice cd_rd_bytes(cd_rd *r);               /* a varint length and bytes, in place */
 const char *cd_rd_str(cd_rd *r, size_t *n);   /* NUL-terminated copy in the arena */
 cd_value *cd_rd_value(cd_rd *r);              /* decodes a length-prefixed cd_value */
 
@@ -139,8 +140,6 @@ size_t cd_key_link_facet(unsigned char *k, uint32_t sid, const char *name, size_
 
 /* A directory by its DirectoryId (ResourceNotFoundException when unknown). */
 int cd_directory_by_id(cd_ctx *c, const char *id, cd_directory **out);
-/* A directory by number (CD_KV_NOTFOUND when unknown, no message). */
-int cd_directory_by_num(cd_ctx *c, uint32_t num, cd_directory **out);
 
 /* ---------------------------------------------------------------- listings */
 

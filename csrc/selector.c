@@ -2,12 +2,14 @@
 #include <string.h>
 #include "selector.h"
 
+#define SHOWN_MAX 300   /* bytes of a selector quoted in a message */
+
 static int not_found(cd_ctx *c, const cd_directory *d, const char *member, const char *sel,
                      size_t n, const char *why)
 {
     return cd_fail(c->err, CD_E_ResourceNotFoundException,
                    "%s: no object '%.*s' in directory %s%s%s", member,
-                   (int)(n > 300 ? 300 : n), sel, d->id, why ? ": " : "", why ? why : "");
+                   (int)(n > SHOWN_MAX ? SHOWN_MAX : n), sel, d->id, why ? ": " : "", why ? why : "");
 }
 
 /* Follows child links from the root, one get per link name. */
@@ -32,7 +34,7 @@ static int select_path(cd_ctx *c, const cd_directory *d, const char *sel, size_t
         if (++depth > CD_AWS_PATH_DEPTH && cd_aws_limits(c))
             return cd_fail(c->err, CD_E_LimitExceededException,
                            "%s: the path '%.*s' is deeper than %d links (limits = \"aws\")",
-                           member, (int)(n > 300 ? 300 : n), sel, CD_AWS_PATH_DEPTH);
+                           member, (int)(n > SHOWN_MAX ? SHOWN_MAX : n), sel, CD_AWS_PATH_DEPTH);
         if (j - i > CD_LINK_NAME_BYTES)
             return not_found(c, d, member, sel, n, "a link name is too long");
         size_t kn = cd_child_key(key, cur, sel + i, j - i);

@@ -14,6 +14,7 @@
 
 #define MAX_TAGS 50        /* per directory, limits = "aws" */
 #define MAX_KEY 500
+#define TAG_PREFIX 5       /* G dirnum(4): the keys of one directory's tags */
 
 /* The directory a ResourceArn names. */
 static int open_resource(cd_ctx *c, const cd_value *req, cd_directory **d)
@@ -44,8 +45,8 @@ static size_t tag_key(unsigned char *k, uint32_t dirnum, const char *key, size_t
 {
     k[0] = CDK_TAG;
     cd_put_u32be(k + 1, dirnum);
-    memcpy(k + 5, key, n);
-    return 5 + n;
+    memcpy(k + TAG_PREFIX, key, n);
+    return TAG_PREFIX + n;
 }
 
 static int check_key(cd_ctx *c, const char *key, size_t n, size_t i, const char *member)
@@ -71,7 +72,7 @@ static int tag_resource(cd_ctx *c, const cd_value *req, cd_value **resp)
     if (rc)
         return rc;
     const cd_value *tags = cd_get(req, "Tags");
-    unsigned char k[5 + MAX_KEY];
+    unsigned char k[TAG_PREFIX + MAX_KEY];
     for (size_t i = 0; i < cd_len(tags); i++) {
         const cd_value *t = tags->u.list.items[i];
         size_t kn, vn = 0;
@@ -88,7 +89,7 @@ static int tag_resource(cd_ctx *c, const cd_value *req, cd_value **resp)
     if (cd_aws_limits(c)) {
         size_t n;
         tag_key(k, d->num, "", 0);
-        if ((rc = cd_count_prefix(c, k, 5, MAX_TAGS + 1, &n)))
+        if ((rc = cd_count_prefix(c, k, TAG_PREFIX, MAX_TAGS + 1, &n)))
             return rc;
         if (n > MAX_TAGS)   /* the transaction is aborted: nothing was tagged */
             return cd_fail(c->err, CD_E_InvalidTaggingRequestException,
@@ -104,7 +105,7 @@ static int untag_resource(cd_ctx *c, const cd_value *req, cd_value **resp)
     if (rc)
         return rc;
     const cd_value *keys = cd_get(req, "TagKeys");
-    unsigned char k[5 + MAX_KEY];
+    unsigned char k[TAG_PREFIX + MAX_KEY];
     for (size_t i = 0; i < cd_len(keys); i++) {
         const cd_value *t = keys->u.list.items[i];
         const char *key = cd_is(t, CDV_STRING) ? t->u.s.p : NULL;
@@ -140,13 +141,13 @@ static int list_tags(cd_ctx *c, const cd_value *req, cd_value **resp)
     /* Every tag in one page unless the caller asks for fewer (the service ignores paging). */
     int64_t max = cd_get_int(req, "MaxResults", 0);
     int limit = max > 0 && max < 1000000000 ? (int)max : 1000000000;
-    unsigned char p[5];
+    unsigned char p[TAG_PREFIX];
     tag_key(p, d->num, "", 0);
     cd_value *list = cd_list(c->a);
     const char *token;
     if (!list)
         return cd_oom(c);
-    rc = cd_page_scan(c, req, p, 5, p, 5, limit, tag_item, list, &token);
+    rc = cd_page_scan(c, req, p, TAG_PREFIX, p, TAG_PREFIX, limit, tag_item, list, &token);
     return rc ? rc : cd_page_reply(c, "Tags", list, token, resp);
 }
 

@@ -56,11 +56,6 @@ typedef struct linkfacet {
     cd_value *ref;                /* {SchemaArn, TypedLinkName} for responses (shared) */
 } linkfacet;
 
-static int damaged(cd_ctx *c, const char *what)
-{
-    return cd_fail(c->err, CD_E_InternalServiceException, "the store is damaged: %s", what);
-}
-
 static const cd_attrdef *attr_of(const cd_link_facet *f, const char *name, size_t *at)
 {
     for (size_t i = 0; i < f->nattrs; i++)
@@ -90,7 +85,7 @@ static int prepare(cd_ctx *c, cd_link_facet *f, linkfacet *lf)
         return cd_oom(c);
     for (size_t i = 0; i < f->nidentity; i++)
         if (!(lf->idef[i] = attr_of(f, f->identity[i], NULL)))
-            return damaged(c, "a typed link facet names an identity attribute it lacks");
+            return cd_damaged(c, "a typed link facet names an identity attribute it lacks");
     cd_buf b;
     cd_buf_init(&b, c->a);
     cd_attrval name = {.type = CD_ATTR_STRING, .p = f->name, .n = strlen(f->name)};
@@ -163,39 +158,6 @@ static void layout_of(unsigned char prefix[CD_OBJECT_SUB], uint64_t oid, bool ou
     *l = (cd_ordlayout){.prefix = prefix, .prefix_len = CD_OBJECT_SUB, .suffix_len = 8};
 }
 
-/* A read position in a payload; any read past the end sets bad. */
-typedef struct pcur {
-    const unsigned char *p, *end;
-    bool bad;
-} pcur;
-
-static uint64_t pc_varint(pcur *r)
-{
-    uint64_t x = 0;
-    for (int shift = 0; shift < 64; shift += 7) {
-        if (r->p >= r->end)
-            break;
-        unsigned char ch = *r->p++;
-        x |= (uint64_t)(ch & 0x7f) << shift;
-        if (!(ch & 0x80))
-            return x;
-    }
-    r->bad = true;
-    return 0;
-}
-
-static cd_slice pc_bytes(pcur *r)
-{
-    uint64_t n = pc_varint(r);
-    if (r->bad || n > (uint64_t)(r->end - r->p)) {
-        r->bad = true;
-        return (cd_slice){"", 0};
-    }
-    cd_slice s = {r->p, (size_t)n};
-    r->p += n;
-    return s;
-}
-
 /* A link's values: identity values in identity order, and the non-identity ones it has. */
 typedef struct linkvals {
     cd_attrval *id;               /* nidentity */
@@ -228,36 +190,36 @@ static int make_payload(cd_ctx *c, const unsigned char tag[8], const linkfacet *
 }
 
 /* Reads a payload's peer tag and leaves r at the identity values (after their count). */
-static bool payload_open(cd_slice pl, pcur *r, const unsigned char **tag, uint64_t *nid)
+static bool payload_open(cd_slice pl, cd_rd *r, const unsigned char **tag, uint64_t *nid)
 {
-    *r = (pcur){pl.p, (const unsigned char *)pl.p + pl.n, false};
+    cd_rd_init(r, NULL, pl);   /* no arena: only in-place reads (cd_rd_bytes) */
     if (pl.n < 9 || *r->p != PAYLOAD_FORMAT)
         return false;
     *tag = r->p + 1;
     r->p += 9;
-    *nid = pc_varint(r);
+    *nid = cd_rd_varint(r);
     return !r->bad;
 }
 
 /* Decodes a whole payload into lv (values point into pl; names are copied). */
 static int payload_read(cd_ctx *c, cd_slice pl, const linkfacet *lf, linkvals *lv)
 {
-    pcur r;
+    cd_rd r;
     const unsigned char *tag;
     uint64_t nid;
     if (!payload_open(pl, &r, &tag, &nid) || nid != lf->f->nidentity)
-        return damaged(c, "a typed link entry is malformed");
+        return cd_damaged(c, "a typed link entry is malformed");
     lv->id = cd_arena_alloc(c->a, (nid ? nid : 1) * sizeof *lv->id);
     if (!lv->id)
         return cd_oom(c);
     for (size_t i = 0; i < nid; i++) {
-        cd_slice s = pc_bytes(&r);
+        cd_slice s = cd_rd_bytes(&r);
         if (r.bad || !cd_attrval_decode(s.p, s.n, &lv->id[i]))
-            return damaged(c, "a typed link entry is malformed");
+            return cd_damaged(c, "a typed link entry is malformed");
     }
-    uint64_t m = pc_varint(&r);
+    uint64_t m = cd_rd_varint(&r);
     if (r.bad || m > pl.n)
-        return damaged(c, "a typed link entry is malformed");
+        return cd_damaged(c, "a typed link entry is malformed");
     lv->nother = (size_t)m;
     /* Room for every attribute of the facet: UpdateLinkAttributes may add some. */
     size_t cap = lv->nother + lf->f->nattrs + 1;
@@ -266,12 +228,12 @@ static int payload_read(cd_ctx *c, cd_slice pl, const linkfacet *lf, linkvals *l
     if (!lv->other_name || !lv->other)
         return cd_oom(c);
     for (size_t i = 0; i < lv->nother; i++) {
-        cd_slice nm = pc_bytes(&r), s = pc_bytes(&r);
+        cd_slice nm = cd_rd_bytes(&r), s = cd_rd_bytes(&r);
         if (r.bad || !cd_attrval_decode(s.p, s.n, &lv->other[i]) ||
             !(lv->other_name[i] = cd_arena_strndup(c->a, nm.p, nm.n)))
-            return r.bad ? damaged(c, "a typed link entry is malformed") : cd_oom(c);
+            return r.bad ? cd_damaged(c, "a typed link entry is malformed") : cd_oom(c);
     }
-    return r.p == r.end ? 0 : damaged(c, "a typed link entry is malformed");
+    return r.p == r.end ? 0 : cd_damaged(c, "a typed link entry is malformed");
 }
 
 /* ================================================================ requests */
@@ -408,6 +370,18 @@ static int get_link(cd_ctx *c, linkref *lr, cd_slice *payload)
                        "that target with these identity values",
                        lr->lf.f->name);
     return rc;
+}
+
+/* The link a request's TypedLinkSpecifier names, and its values (GetLinkAttributes,
+ * UpdateLinkAttributes). */
+static int read_link(cd_ctx *c, const cd_directory *d, const cd_value *req, linkref *lr,
+                     linkvals *lv)
+{
+    cd_slice pl;
+    int rc = resolve_specifier(c, d, cd_get(req, "TypedLinkSpecifier"), lr);
+    if (rc == 0)
+        rc = get_link(c, lr, &pl);
+    return rc ? rc : payload_read(c, pl, &lr->lf, lv);
 }
 
 /* ================================================================ responses */
@@ -581,7 +555,7 @@ static int detach(cd_ctx *c, const cd_value *req, cd_value **resp)
         return rc;
     rc = cd_ordentry_del(c, &lin, lr.enc.p, lr.enc.len, lr.src_be);
     if (rc == CD_KV_NOTFOUND)
-        return damaged(c, "a typed link is missing under its target");
+        return cd_damaged(c, "a typed link is missing under its target");
     if (rc)
         return rc;
     return (*resp = cd_map(c->a)) ? 0 : cd_oom(c);
@@ -593,11 +567,9 @@ static int get_attributes(cd_ctx *c, const cd_value *req, cd_value **resp)
 {
     cd_directory *d;
     linkref lr;
-    cd_slice pl;
     linkvals lv;
     int rc = cd_request_directory(c, req, &d);
-    if (rc || (rc = resolve_specifier(c, d, cd_get(req, "TypedLinkSpecifier"), &lr)) ||
-        (rc = get_link(c, &lr, &pl)) || (rc = payload_read(c, pl, &lr.lf, &lv)))
+    if (rc || (rc = read_link(c, d, req, &lr, &lv)))
         return rc;
     const cd_link_facet *f = lr.lf.f;
     const cd_value *names = cd_get(req, "AttributeNames");
@@ -678,11 +650,9 @@ static int update_attributes(cd_ctx *c, const cd_value *req, cd_value **resp)
 {
     cd_directory *d;
     linkref lr;
-    cd_slice pl;
     linkvals lv;
     int rc = cd_request_directory(c, req, &d);
-    if (rc || (rc = resolve_specifier(c, d, cd_get(req, "TypedLinkSpecifier"), &lr)) ||
-        (rc = get_link(c, &lr, &pl)) || (rc = payload_read(c, pl, &lr.lf, &lv)))
+    if (rc || (rc = read_link(c, d, req, &lr, &lv)))
         return rc;
     const cd_link_facet *f = lr.lf.f;
     const cd_value *ups = cd_get(req, "AttributeUpdates");
@@ -744,7 +714,7 @@ static int update_attributes(cd_ctx *c, const cd_value *req, cd_value **resp)
         } else {
             if (at == lv.nother) {
                 if (lv.nother >= f->nattrs)
-                    return damaged(c, "a typed link has more values than attributes");
+                    return cd_damaged(c, "a typed link has more values than attributes");
                 lv.other_name[lv.nother++] = def->name;
             }
             lv.other[at] = v;
@@ -774,7 +744,7 @@ static int facet_of_entry(cd_ctx *c, const cd_directory *d, facet_memo *m,
 {
     size_t sl = cd_ordkey_len(enc, n);
     if (!sl || sl < 3 || enc[0] != CD_ORD_TAG_STRING || sl + 4 > n)
-        return damaged(c, "a typed link key is malformed");
+        return cd_damaged(c, "a typed link key is malformed");
     size_t fl = sl + 4;
     for (size_t i = 0; i < m->n; i++)
         if (m->lf[i].fid_len == fl && memcmp(m->lf[i].fid, enc, fl) == 0) {
@@ -788,7 +758,7 @@ static int facet_of_entry(cd_ctx *c, const cd_directory *d, facet_memo *m,
     cd_schema s;
     int rc = name ? cd_schema_get(c, sid, &s) : cd_oom(c);
     if (rc == CD_KV_NOTFOUND)
-        return damaged(c, "a typed link names a schema that does not exist");
+        return cd_damaged(c, "a typed link names a schema that does not exist");
     if (rc)
         return rc;
     s.arn = cd_arn_applied(c, d->arn, s.name, s.version, NULL);
@@ -797,7 +767,7 @@ static int facet_of_entry(cd_ctx *c, const cd_directory *d, facet_memo *m,
         return cd_oom(c);
     if ((rc = cd_link_facet_read(c, &s, name, &f))) {
         if (rc == CD_E_FacetNotFoundException)
-            return damaged(c, "a typed link names a typed link facet that does not exist");
+            return cd_damaged(c, "a typed link names a typed link facet that does not exist");
         return rc;
     }
     if (m->n == m->cap) {
@@ -943,22 +913,22 @@ static int list_links(cd_ctx *c, const cd_value *req, cd_value **resp, bool outg
             break;
         }
         const linkfacet *lf = NULL;
-        pcur r;
+        cd_rd r;
         const unsigned char *tag;
         uint64_t nid;
         if ((rc = facet_of_entry(c, d, &memo, e.enc, e.enc_len, &lf)))
             break;
         if (!payload_open((cd_slice){e.payload, e.payload_len}, &r, &tag, &nid) ||
             nid != lf->f->nidentity) {
-            rc = damaged(c, "a typed link entry is malformed");
+            rc = cd_damaged(c, "a typed link entry is malformed");
             break;
         }
         cd_value *ids = cd_list(c->a);
         for (size_t i = 0; ids && i < nid; i++) {
-            cd_slice v = pc_bytes(&r);
+            cd_slice v = cd_rd_bytes(&r);
             cd_attrval av;
             if (r.bad || !cd_attrval_decode(v.p, v.n, &av)) {
-                rc = damaged(c, "a typed link entry is malformed");
+                rc = cd_damaged(c, "a typed link entry is malformed");
                 break;
             }
             if (!cd_list_push(c->a, ids, name_and_value(c, lf->f->identity[i], &av)))
