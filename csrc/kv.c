@@ -101,6 +101,21 @@ static int map_lock(const char *folder, size_t *file_bytes)
     return fd;
 }
 
+/* Reserves disk blocks for the whole map.  With MDB_WRITEMAP, LMDB writes pages through the
+ * map, and a page the filesystem cannot back (a full disk) kills the process with SIGBUS
+ * instead of failing the call; reserving up front turns a full disk into a clean error
+ * when the store opens or grows.  Filesystems without fallocate are left as they are. */
+static int reserve(int fd, size_t bytes, const char *path, cd_error *err)
+{
+    if (fd < 0)
+        return 0;
+    int rc = posix_fallocate(fd, 0, (off_t)bytes);
+    if (rc == 0 || rc == EOPNOTSUPP || rc == EINVAL)
+        return 0;
+    return cd_fail(err, CD_E_StoreError, "store '%s' cannot grow to %zu KiB: %s", path,
+                   bytes >> 10, strerror(rc));
+}
+
 static void map_unlock(int fd)
 {
     if (fd >= 0)
@@ -119,11 +134,12 @@ int cd_kv_open(const char *path, const cd_kv_options *opt, cd_kv **out, cd_error
     }
     size_t file_bytes;
     int lock = map_lock(path, &file_bytes);
+    size_t map = opt && opt->map_size ? opt->map_size : DEFAULT_MAP_SIZE;
+    if (map < file_bytes)
+        map = file_bytes;
     int rc = mdb_env_create(&kv->env);
-    if (rc == 0) {
-        size_t map = opt && opt->map_size ? opt->map_size : DEFAULT_MAP_SIZE;
-        rc = mdb_env_set_mapsize(kv->env, map > file_bytes ? map : file_bytes);
-    }
+    if (rc == 0)
+        rc = mdb_env_set_mapsize(kv->env, map);
     if (rc == 0)
         rc = mdb_env_set_maxreaders(kv->env, 254);
     if (rc == 0)
@@ -132,9 +148,21 @@ int cd_kv_open(const char *path, const cd_kv_options *opt, cd_kv **out, cd_error
         /* Adopt a larger map a previous session left behind. */
         MDB_envinfo info;
         mdb_env_info(kv->env, &info);
-        size_t map = opt && opt->map_size ? opt->map_size : DEFAULT_MAP_SIZE;
         if (info.me_mapsize < map)
             rc = mdb_env_set_mapsize(kv->env, map);
+    }
+    /* After mdb_env_open: LMDB only initialises an empty file as a new store.  An existing
+     * store that cannot get a bigger map opens with the one its file already has. */
+    if (rc == 0 && map > file_bytes && file_bytes > 0 && reserve(lock, map, path, NULL)) {
+        map = file_bytes;
+        rc = mdb_env_set_mapsize(kv->env, map);
+    }
+    if (rc == 0 && reserve(lock, map, path, err)) {
+        map_unlock(lock);
+        mdb_env_close(kv->env);
+        free(kv->path);
+        free(kv);
+        return err->code;
     }
     map_unlock(lock);
     MDB_txn *t = NULL;
@@ -192,6 +220,10 @@ int cd_kv_grow(cd_kv *kv, size_t min_bytes, cd_error *err)
         size = min_bytes;
     if (size < file_bytes)
         size = file_bytes;
+    if (reserve(lock, size, kv->path, err)) {
+        map_unlock(lock);
+        return err->code;
+    }
     if (kv->idle_reader) {
         mdb_txn_abort(kv->idle_reader);
         kv->idle_reader = NULL;
