@@ -158,6 +158,20 @@ static void cache_directory(cd_ctx *c, uint64_t snap, const cd_directory *d)
     dc->snapshot = snap;
 }
 
+/* Keeps d in a BatchWrite's memo (store.h), found by the DirectoryArn text arn; when memory
+ * is short the memo just stays empty. */
+static void memo_directory(cd_call_memo *memo, const char *arn, const cd_directory *d)
+{
+    cd_arena *a = memo->facets.a;
+    cd_directory m = *d;
+    if (!(m.id = cd_arena_strndup(a, d->id, strlen(d->id))) ||
+        !(m.name = cd_arena_strndup(a, d->name, strlen(d->name))) ||
+        !(m.arn = cd_arena_strndup(a, d->arn, strlen(d->arn))) ||
+        !(memo->dir_arn = cd_arena_strndup(a, arn, strlen(arn))))
+        return;
+    memo->dir = m;
+}
+
 int cd_request_directory(cd_ctx *c, const cd_value *req, cd_directory **out)
 {
     const char *arn = cd_get_str(req, "DirectoryArn", NULL);
@@ -176,11 +190,18 @@ int cd_directory_enabled(cd_ctx *c, const char *arn, cd_directory **out)
     const cd_dir_cache *dc = &c->store->dir_cache;
     /* The cached ARN is canonical for this handle: a request giving exactly it would parse
      * to that directory's id, so it needs no parsing. */
+    cd_call_memo *memo = c->memo;
     if (snap && dc->snapshot == snap && strcmp(dc->d.arn, arn) == 0) {
         cd_directory *d = cd_arena_alloc(c->a, sizeof *d);
         if (!d)
             return cd_oom(c);
         *d = dc->d;   /* a copy: the handler may change its own */
+        *out = d;
+    } else if (memo && memo->dir_arn && strcmp(memo->dir_arn, arn) == 0) {
+        cd_directory *d = cd_arena_alloc(c->a, sizeof *d);
+        if (!d)
+            return cd_oom(c);
+        *d = memo->dir;   /* a copy, as above; the strings stay the memo's */
         *out = d;
     } else {
         cd_arn a;
@@ -195,6 +216,8 @@ int cd_directory_enabled(cd_ctx *c, const char *arn, cd_directory **out)
             return rc;
         if (snap)
             cache_directory(c, snap, *out);
+        else if (memo)
+            memo_directory(memo, arn, *out);
     }
     if ((*out)->state != CD_DIR_ENABLED)
         return cd_fail(c->err, CD_E_DirectoryNotEnabledException,
@@ -216,9 +239,47 @@ static int open_directory(cd_ctx *c, const cd_value *req, cd_directory **out)
 
 /* ---------------------------------------------------------------- applying schemas */
 
+/* LimitExceededException when directory d already has the most applied schemas. */
+static int check_applied_limit(cd_ctx *c, const cd_directory *d)
+{
+    if (!cd_aws_limits(c))
+        return 0;
+    unsigned char p[6] = {CDK_SCHEMA_NAME, CD_SCHEMA_APPLIED};
+    size_t n;
+    cd_put_u32be(p + 2, d->num);
+    int rc = cd_count_prefix(c, p, 6, MAX_APPLIED, &n);
+    if (rc == 0 && n >= MAX_APPLIED)
+        return cd_fail(c->err, CD_E_LimitExceededException,
+                       "directory '%s' already has %d schemas applied, the most it may have",
+                       d->arn, MAX_APPLIED);
+    return rc;
+}
+
+/* The managed schema is built in (managed.c): applying it stores only its index key. */
+static int apply_managed(cd_ctx *c, cd_directory *d, const char **applied)
+{
+    bool have;
+    int rc = cd_managed_applied(c, d, &have);
+    if (rc)
+        return rc;
+    if (have)
+        return cd_fail(c->err, CD_E_InvalidAttachmentException,
+                       "the managed schema %s is already applied to directory '%s'",
+                       cd_managed_arn(c, true), d->arn);
+    unsigned char k[CD_SCHEMA_KEY_MAX], sid[4];
+    cd_put_u32be(sid, CD_MANAGED_SCHEMA_SID);
+    if ((rc = check_applied_limit(c, d)) ||
+        (rc = cd_put_key(c, k, cd_managed_applied_key(k, d->num), sid, 4)))
+        return rc;
+    *applied = cd_managed_arn(c, false);
+    return *applied ? 0 : cd_oom(c);
+}
+
 /* Copies published schema pub into directory d; returns the applied ARN (no minor). */
 static int apply_schema(cd_ctx *c, cd_directory *d, const cd_schema *pub, const char **applied)
 {
+    if (pub->kind == CD_SCHEMA_MANAGED)
+        return apply_managed(c, d, applied);
     unsigned char k[CD_SCHEMA_KEY_MAX];
     size_t kn = cd_key_applied(k, d->num, pub->name, pub->version);
     cd_slice v;
@@ -240,17 +301,8 @@ static int apply_schema(cd_ctx *c, cd_directory *d, const cd_schema *pub, const 
     }
     if (rc != CD_KV_NOTFOUND)
         return rc;
-    if (cd_aws_limits(c)) {
-        unsigned char p[6] = {CDK_SCHEMA_NAME, CD_SCHEMA_APPLIED};
-        size_t n;
-        cd_put_u32be(p + 2, d->num);
-        if ((rc = cd_count_prefix(c, p, 6, MAX_APPLIED, &n)))
-            return rc;
-        if (n >= MAX_APPLIED)
-            return cd_fail(c->err, CD_E_LimitExceededException,
-                           "directory '%s' already has %d schemas applied, the most it may have",
-                           d->arn, MAX_APPLIED);
-    }
+    if ((rc = check_applied_limit(c, d)))
+        return rc;
     cd_schema s = {.kind = CD_SCHEMA_APPLIED, .name = pub->name, .version = pub->version,
                    .minor = pub->minor, .dirnum = d->num, .source = pub->sid,
                    .minors = cd_list(c->a)};
@@ -263,7 +315,7 @@ static int apply_schema(cd_ctx *c, cd_directory *d, const cd_schema *pub, const 
     return *applied ? 0 : cd_oom(c);
 }
 
-/* The published schema a request member names (managed: not available yet). */
+/* The published (or managed) schema a request member names. */
 static int open_published(cd_ctx *c, const cd_value *req, const char *member, cd_schema *s)
 {
     return cd_schema_open(c, req, member, CD_ARN_PUBLISHED | CD_ARN_MANAGED, s);
@@ -530,9 +582,43 @@ static int applied_item(cd_ctx *c, cd_slice key, cd_slice val, bool dry, void *u
     size_t nn = (size_t)(z - (const char *)key.p);
     const char *name = cd_arena_strndup(c->a, key.p, nn);
     const char *version = cd_arena_strndup(c->a, z + 1, key.n - nn - 1);
-    const char *arn = name && version ? cd_arn_applied(c, l->d->arn, name, version, NULL) : NULL;
+    const char *arn = !name || !version ? NULL
+                      : strcmp(name, CD_MANAGED_APPLIED_NAME) == 0
+                          ? cd_managed_arn(c, false)
+                          : cd_arn_applied(c, l->d->arn, name, version, NULL);
     cd_value *v = arn ? cd_strz(c->a, arn) : NULL;
     return v && cd_list_push(c->a, l->arns, v) ? 1 : cd_oom(c);
+}
+
+/* ListAppliedSchemaArns for the managed schema's major version: its one minor version. */
+static int list_applied_managed(cd_ctx *c, const cd_value *req, const cd_directory *d,
+                                const cd_arn *arn, cd_value **resp)
+{
+    cd_schema s;
+    bool have;
+    int rc = cd_managed_schema(c, "SchemaArn", arn, &s);
+    if (rc || (rc = cd_managed_applied(c, d, &have)))
+        return rc;
+    if (arn->minor)
+        return cd_fail(c->err, CD_E_InvalidArnException,
+                       "SchemaArn '%s' names a minor version; ListAppliedSchemaArns lists the "
+                       "minor versions of a major version ARN (%s)",
+                       arn->text, cd_managed_arn(c, false));
+    if (!have)
+        return cd_fail(c->err, CD_E_ResourceNotFoundException,
+                       "the managed schema %s is not applied to directory '%s'",
+                       cd_managed_arn(c, false), d->arn);
+    const char *arns[1] = {s.arn};
+    cd_value *list = cd_list(c->a);
+    size_t from, to;
+    const char *token;
+    if (!list)
+        return cd_oom(c);
+    rc = cd_page_array(c, req, "managed", 7, arns, 1, false, 0, &from, &to, &token);
+    for (size_t i = from; rc == 0 && i < to; i++)
+        if (!cd_list_push(c->a, list, cd_strz(c->a, arns[i])))
+            rc = cd_oom(c);
+    return rc ? rc : cd_page_reply(c, "SchemaArns", list, token, resp);
 }
 
 static int list_applied(cd_ctx *c, const cd_value *req, cd_value **resp)
@@ -553,8 +639,10 @@ static int list_applied(cd_ctx *c, const cd_value *req, cd_value **resp)
         /* The minor versions of one applied major version. */
         cd_arn arn;
         cd_schema s;
-        if ((rc = cd_arn_member(c, req, "SchemaArn", CD_ARN_APPLIED, &arn)))
+        if ((rc = cd_arn_member(c, req, "SchemaArn", CD_ARN_APPLIED | CD_ARN_MANAGED, &arn)))
             return rc;
+        if (arn.kind == CD_ARN_MANAGED)
+            return list_applied_managed(c, req, d, &arn, resp);
         if (strcmp(arn.directory_id, d->id) != 0)
             return cd_fail(c->err, CD_E_InvalidArnException,
                            "SchemaArn '%s' is a schema of another directory than '%s'",
@@ -594,10 +682,11 @@ static int list_applied(cd_ctx *c, const cd_value *req, cd_value **resp)
 static int get_applied_version(cd_ctx *c, const cd_value *req, cd_value **resp)
 {
     cd_schema s;
-    int rc = cd_schema_open(c, req, "SchemaArn", CD_ARN_APPLIED | CD_ARN_BASE, &s);
+    int rc = cd_schema_open(c, req, "SchemaArn",
+                            CD_ARN_APPLIED | CD_ARN_BASE | CD_ARN_MANAGED, &s);
     if (rc)
         return rc;
-    const char *arn = s.kind == CD_SCHEMA_BASE
+    const char *arn = s.kind == CD_SCHEMA_BASE || s.kind == CD_SCHEMA_MANAGED
                           ? s.arn
                           : cd_arn_applied(c, s.dir->arn, s.name, s.version, s.minor);
     cd_value *r = cd_map(c->a);

@@ -41,6 +41,7 @@ static const cd_handler_entry *const handler_tables[] = {
     cd_schema_handlers, cd_facet_handlers, cd_directory_handlers, cd_tag_handlers,
     cd_object_handlers, cd_hierarchy_handlers, cd_typedlink_handlers, cd_index_handlers,
     cd_policy_handlers, cd_batch_handlers, cd_schema_json_handlers,
+    cd_managed_handlers, cd_upgrade_handlers,
 };
 
 void cd_engine_bind(cd_store *s)

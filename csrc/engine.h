@@ -20,6 +20,7 @@ typedef struct cd_ctx {
     int op;
     int64_t now_ms;          /* wall clock at the start of the call */
     void *batch;             /* batch state (references) when running inside BatchWrite */
+    struct cd_call_memo *memo; /* BatchWrite only: catalog lookups its items repeat (store.h) */
 } cd_ctx;
 
 typedef int (*cd_handler)(cd_ctx *c, const cd_value *req, cd_value **resp);
@@ -41,6 +42,8 @@ extern const cd_handler_entry cd_index_handlers[];
 extern const cd_handler_entry cd_policy_handlers[];
 extern const cd_handler_entry cd_batch_handlers[];
 extern const cd_handler_entry cd_schema_json_handlers[];
+extern const cd_handler_entry cd_managed_handlers[];
+extern const cd_handler_entry cd_upgrade_handlers[];
 
 /* Runs operation op's handler inside the caller's transaction (BatchWrite and BatchRead run
  * their items through it): NotImplementedException when op has no handler yet.  The request

@@ -1,5 +1,6 @@
 /* facet.c — facets and typed-link facets of a schema: create (with every validation of the
- * definition), get, list, delete, and update typed-link facets (development schemas only).
+ * definition), get, list, delete, update facets (UpdateFacet) and typed-link facets
+ * (development schemas only).
  * Storage is in schema_model.c.
  *
  * Where: facets and typed-link facets are created in development and applied schemas
@@ -272,6 +273,61 @@ static int open_for_create(cd_ctx *c, const cd_value *req, cd_schema *s)
     return cd_schema_open(c, req, "SchemaArn", CREATE_KINDS, s);
 }
 
+/* One FacetAttribute of facet f (`where`[i] in messages) into a: a definition, checked, or
+ * a reference (checked later, by check_references, once the whole facet is known). */
+static int read_facet_attribute(cd_ctx *c, const defining *df, const cd_facet *f,
+                                const cd_value *fa, const char *where, size_t i, cd_attrdef *a)
+{
+    int rc;
+    memset(a, 0, sizeof *a);
+    a->name = cd_get_str(fa, "Name", NULL);
+    if (!a->name)
+        return cd_fail(c->err, CD_E_ValidationException, "%s[%zu].Name is required", where, i);
+    const char *rb = cd_get_str(fa, "RequiredBehavior", NULL);
+    a->required = rb && strcmp(rb, "REQUIRED_ALWAYS") == 0;
+    a->target_sid = f->sid;
+    const cd_value *def = cd_get(fa, "AttributeDefinition");
+    const cd_value *ref = cd_get(fa, "AttributeReference");
+    if (!def == !ref)
+        return cd_fail(c->err, CD_E_FacetValidationException,
+                       "attribute '%s' must have exactly one of AttributeDefinition and "
+                       "AttributeReference",
+                       a->name);
+    if (ref) {
+        a->is_reference = true;
+        a->target_facet = cd_get_str(ref, "TargetFacetName", NULL);
+        a->target_attr = cd_get_str(ref, "TargetAttributeName", NULL);
+        if (!a->target_facet || !a->target_attr)
+            return cd_fail(c->err, CD_E_ValidationException,
+                           "the AttributeReference of attribute '%s' needs TargetFacetName "
+                           "and TargetAttributeName",
+                           a->name);
+    } else {
+        a->target_facet = f->name;
+        a->target_attr = a->name;
+        if ((rc = read_definition(c, df, a->name, def, a)))
+            return rc;
+    }
+    return 0;
+}
+
+/* The object type and style of facet f go together: a static facet needs an object type,
+ * a dynamic one may not be an INDEX. */
+static int check_object_type(cd_ctx *c, const cd_facet *f)
+{
+    if (!f->dynamic && f->object_type == CD_OT_NONE)
+        return cd_fail(c->err, CD_E_FacetValidationException,
+                       "static facet '%s' needs an ObjectType (NODE, LEAF_NODE, POLICY or "
+                       "INDEX); only a DYNAMIC facet may leave it out",
+                       f->name);
+    if (f->dynamic && f->object_type == CD_OT_INDEX)
+        return cd_fail(c->err, CD_E_FacetValidationException,
+                       "dynamic facet '%s' cannot have ObjectType INDEX (NODE, LEAF_NODE or "
+                       "POLICY, or none)",
+                       f->name);
+    return 0;
+}
+
 /* ================================================================ CreateFacet */
 
 static int create_facet(cd_ctx *c, const cd_value *req, cd_value **resp)
@@ -308,57 +364,177 @@ static int create_facet(cd_ctx *c, const cd_value *req, cd_value **resp)
                   .dynamic = style && strcmp(style, "DYNAMIC") == 0};
     if (ot && f.object_type == CD_OT_NONE)
         return cd_fail(c->err, CD_E_ValidationException, "ObjectType '%s' is not valid", ot);
-    if (!f.dynamic && f.object_type == CD_OT_NONE)
-        return cd_fail(c->err, CD_E_FacetValidationException,
-                       "static facet '%s' needs an ObjectType (NODE, LEAF_NODE, POLICY or "
-                       "INDEX); only a DYNAMIC facet may leave it out",
-                       name);
-    if (f.dynamic && f.object_type == CD_OT_INDEX)
-        return cd_fail(c->err, CD_E_FacetValidationException,
-                       "dynamic facet '%s' cannot have ObjectType INDEX (NODE, LEAF_NODE or "
-                       "POLICY, or none)",
-                       name);
+    if ((rc = check_object_type(c, &f)))
+        return rc;
 
     const cd_value *list = cd_get(req, "Attributes");
     f.nattrs = cd_len(list);
     f.attrs = cd_arena_alloc(c->a, (f.nattrs ? f.nattrs : 1) * sizeof *f.attrs);
     if (!f.attrs)
         return cd_oom(c);
-    for (size_t i = 0; i < f.nattrs; i++) {
-        const cd_value *fa = list->u.list.items[i];
-        cd_attrdef *a = &f.attrs[i];
-        memset(a, 0, sizeof *a);
-        a->name = cd_get_str(fa, "Name", NULL);
-        if (!a->name)
-            return cd_fail(c->err, CD_E_ValidationException, "Attributes[%zu].Name is required",
-                           i);
-        const char *rb = cd_get_str(fa, "RequiredBehavior", NULL);
-        a->required = rb && strcmp(rb, "REQUIRED_ALWAYS") == 0;
-        a->target_sid = s.sid;
-        const cd_value *def = cd_get(fa, "AttributeDefinition");
-        const cd_value *ref = cd_get(fa, "AttributeReference");
-        if (!def == !ref)
-            return cd_fail(c->err, CD_E_FacetValidationException,
-                           "attribute '%s' must have exactly one of AttributeDefinition and "
-                           "AttributeReference",
-                           a->name);
-        if (ref) {
-            a->is_reference = true;
-            a->target_facet = cd_get_str(ref, "TargetFacetName", NULL);
-            a->target_attr = cd_get_str(ref, "TargetAttributeName", NULL);
-            if (!a->target_facet || !a->target_attr)
-                return cd_fail(c->err, CD_E_ValidationException,
-                               "the AttributeReference of attribute '%s' needs TargetFacetName "
-                               "and TargetAttributeName",
-                               a->name);
-        } else {
-            a->target_facet = name;
-            a->target_attr = a->name;
-            if ((rc = read_definition(c, &df, a->name, def, a)))
+    for (size_t i = 0; i < f.nattrs; i++)
+        if ((rc = read_facet_attribute(c, &df, &f, list->u.list.items[i], "Attributes", i,
+                                       &f.attrs[i])))
+            return rc;
+    if ((rc = sort_and_count(c, &df, f.attrs, f.nattrs)) || (rc = check_references(c, &s, &f)) ||
+        (rc = cd_facet_write(c, s.sid, &f)))
+        return rc;
+    return (*resp = cd_map(c->a)) ? 0 : cd_oom(c);
+}
+
+/* ================================================================ UpdateFacet */
+
+/* After facet `old` of schema s changed into f: every reference of s that targets it must
+ * still find an attribute definition there (InvalidFacetUpdateException, naming the
+ * reference).  References of f itself count when it had them before; a new one is checked by
+ * check_references like any definition (FacetValidationException). */
+static int check_references_to(cd_ctx *c, const cd_schema *s, const cd_facet *old,
+                               const cd_facet *f)
+{
+    unsigned char k[CD_FACET_KEY_MAX];
+    size_t kn = cd_key_facet(k, s->sid, "");
+    cd_cursor *cur;
+    int rc = cd_kv_cursor(c->txn, &cur, c->err);
+    if (rc)
+        return rc;
+    cd_slice key, val;
+    const char *bad = NULL, *via = NULL, *target = NULL;
+    rc = cd_cursor_seek(cur, (cd_slice){k, kn}, &key, &val, c->err);
+    while (rc == 0 && !bad && key.n >= kn && memcmp(key.p, k, kn) == 0) {
+        const char *other = cd_arena_strndup(c->a, (const char *)key.p + kn, key.n - kn);
+        cd_facet *of;
+        if (!other) {
+            rc = cd_oom(c);
+            break;
+        }
+        if (strcmp(other, f->name) == 0) {
+            of = (cd_facet *)f;   /* its own references: the new version */
+        } else if ((rc = cd_facet_read(c, s, other, &of))) {
+            break;
+        }
+        for (size_t i = 0; i < of->nattrs && !bad; i++) {
+            const cd_attrdef *a = &of->attrs[i];
+            if (!a->is_reference || strcmp(a->target_facet, f->name) != 0)
+                continue;
+            const cd_attrdef *was = of == f ? cd_facet_attr(old, a->name) : a;
+            if (!was || !was->is_reference || strcmp(was->target_facet, a->target_facet) != 0 ||
+                strcmp(was->target_attr, a->target_attr) != 0)
+                continue;   /* new in this update */
+            const cd_attrdef *t = cd_facet_attr(f, a->target_attr);
+            if (!t || t->is_reference)
+                bad = other, via = a->name, target = a->target_attr;
+        }
+        rc = cd_cursor_next(cur, &key, &val, c->err);
+    }
+    cd_cursor_close(cur);
+    if (rc && rc != CD_KV_NOTFOUND)
+        return rc;
+    if (bad)
+        return cd_fail(c->err, CD_E_InvalidFacetUpdateException,
+                       "attribute '%s' of facet '%s' refers to %s.%s, which would no longer be "
+                       "an attribute definition; change or delete that reference first",
+                       via, bad, f->name, target);
+    return 0;
+}
+
+/* UpdateFacet (§3.4).  Development schemas: attributes are created, replaced or deleted and
+ * the object type may change, with every check of CreateFacet.  Applied schemas: only new
+ * NOT_REQUIRED attributes (an update that leaves an attribute as it is, or sets the object
+ * type it already has, changes nothing and is accepted); anything else is
+ * InvalidFacetUpdateException.  Published schemas are immutable: InvalidArnException.
+ * Deleting an attribute the facet does not have, or naming an attribute twice, is
+ * InvalidFacetUpdateException; so is leaving a reference of the schema without its target. */
+static int update_facet(cd_ctx *c, const cd_value *req, cd_value **resp)
+{
+    cd_schema s;
+    cd_facet *old;
+    int rc = cd_schema_open(c, req, "SchemaArn", CREATE_KINDS, &s);
+    if (rc || (rc = cd_facet_read(c, &s, cd_get_str(req, "Name", NULL), &old)))
+        return rc;
+    bool applied = s.kind != CD_SCHEMA_DEVELOPMENT;
+    defining df = {"facet", old->name};
+    cd_facet f = *old;
+    const char *ot = cd_get_str(req, "ObjectType", NULL);
+    if (ot) {
+        f.object_type = object_type_from(ot);
+        if (f.object_type == CD_OT_NONE)
+            return cd_fail(c->err, CD_E_ValidationException, "ObjectType '%s' is not valid", ot);
+        if (applied && f.object_type != old->object_type)
+            return cd_fail(c->err, CD_E_InvalidFacetUpdateException,
+                           "facet '%s' of applied schema '%s' cannot change its object type; "
+                           "an applied schema only gains facets and NOT_REQUIRED attributes",
+                           old->name, s.arn);
+        if ((rc = check_object_type(c, &f)))
+            return rc;
+    }
+    const cd_value *ups = cd_get(req, "AttributeUpdates");
+    size_t nu = cd_len(ups);
+    f.attrs = cd_arena_alloc(c->a, (old->nattrs + nu + 1) * sizeof *f.attrs);
+    if (!f.attrs)
+        return cd_oom(c);
+    if (old->nattrs)
+        memcpy(f.attrs, old->attrs, old->nattrs * sizeof *f.attrs);
+    for (size_t i = 0; i < nu; i++) {
+        const cd_value *u = ups->u.list.items[i];
+        const cd_value *fa = cd_get(u, "Attribute");
+        const char *action = cd_get_str(u, "Action", NULL);
+        const char *an = cd_get_str(fa, "Name", NULL);
+        if (!an || !action)
+            return cd_fail(c->err, CD_E_ValidationException,
+                           "AttributeUpdates[%zu] needs Attribute.Name and Action", i);
+        for (size_t j = 0; j < i; j++) {
+            const char *prev = cd_get_str(cd_get(ups->u.list.items[j], "Attribute"), "Name", NULL);
+            if (prev && strcmp(prev, an) == 0)
+                return cd_fail(c->err, CD_E_InvalidFacetUpdateException,
+                               "AttributeUpdates[%zu]: attribute '%s' is updated twice", i, an);
+        }
+        size_t at = f.nattrs;
+        for (size_t j = 0; j < f.nattrs; j++)
+            if (strcmp(f.attrs[j].name, an) == 0)
+                at = j;
+        if (strcmp(action, "DELETE") == 0) {
+            if (at == f.nattrs)
+                return cd_fail(c->err, CD_E_InvalidFacetUpdateException,
+                               "AttributeUpdates[%zu]: facet '%s' has no attribute '%s' to "
+                               "delete",
+                               i, old->name, an);
+            if (applied)
+                return cd_fail(c->err, CD_E_InvalidFacetUpdateException,
+                               "AttributeUpdates[%zu]: attribute '%s' of facet '%s' cannot be "
+                               "deleted from applied schema '%s'; an applied schema only gains "
+                               "facets and NOT_REQUIRED attributes",
+                               i, an, old->name, s.arn);
+            f.attrs[at] = f.attrs[--f.nattrs];
+        } else if (strcmp(action, "CREATE_OR_UPDATE") == 0) {
+            cd_attrdef a;
+            if ((rc = read_facet_attribute(c, &df, &f, fa, "AttributeUpdates.Attribute", i, &a)))
                 return rc;
+            if (applied && at < f.nattrs) {
+                if (cd_attrdef_diff(&f.attrs[at], &a))
+                    return cd_fail(c->err, CD_E_InvalidFacetUpdateException,
+                                   "AttributeUpdates[%zu]: attribute '%s' of facet '%s' cannot "
+                                   "change in applied schema '%s'; an applied schema only gains "
+                                   "facets and NOT_REQUIRED attributes",
+                                   i, an, old->name, s.arn);
+                continue;   /* unchanged */
+            }
+            if (applied && a.required)
+                return cd_fail(c->err, CD_E_InvalidFacetUpdateException,
+                               "AttributeUpdates[%zu]: attribute '%s' is REQUIRED_ALWAYS; an "
+                               "applied schema only gains NOT_REQUIRED attributes (objects "
+                               "already there have no value for it)",
+                               i, an);
+            f.attrs[at] = a;
+            if (at == f.nattrs)
+                f.nattrs++;
+        } else {
+            return cd_fail(c->err, CD_E_ValidationException,
+                           "AttributeUpdates[%zu].Action '%s' is not CREATE_OR_UPDATE or DELETE",
+                           i, action);
         }
     }
-    if ((rc = sort_and_count(c, &df, f.attrs, f.nattrs)) || (rc = check_references(c, &s, &f)) ||
+    if ((rc = sort_and_count(c, &df, f.attrs, f.nattrs)) ||
+        (rc = check_references_to(c, &s, old, &f)) || (rc = check_references(c, &s, &f)) ||
         (rc = cd_facet_write(c, s.sid, &f)))
         return rc;
     return (*resp = cd_map(c->a)) ? 0 : cd_oom(c);
@@ -411,16 +587,21 @@ static int list_names(cd_ctx *c, const cd_value *req, unsigned char prefix, cd_v
     k[0] = prefix;
     cd_put_u32be(k + 1, s.sid);
     const char *token = NULL;
-    if (s.kind != CD_SCHEMA_BASE) {
+    if (s.kind != CD_SCHEMA_BASE && s.kind != CD_SCHEMA_MANAGED) {
         rc = cd_page_scan(c, req, k, 5, k, 5, 0, name_item, &l, &token);
     } else {
-        /* Built in: four facets, no typed-link facets (a NextToken is checked all the same). */
+        /* Built in: the base schema has four facets and no typed-link facets, the managed
+         * one a facet and a typed-link facet (a NextToken is checked all the same). */
+        const char *const *names =
+            s.kind == CD_SCHEMA_BASE ? cd_base_facet_names
+            : prefix == CDK_FACET    ? cd_managed_facet_names
+                                     : cd_managed_link_facet_names;
         size_t n = 0, from, to;
-        while (prefix == CDK_FACET && cd_base_facet_names[n])
+        while ((prefix == CDK_FACET || s.kind == CD_SCHEMA_MANAGED) && names[n])
             n++;
-        rc = cd_page_array(c, req, k, 5, cd_base_facet_names, n, true, 0, &from, &to, &token);
+        rc = cd_page_array(c, req, k, 5, names, n, true, 0, &from, &to, &token);
         for (size_t i = from; rc == 0 && i < to; i++) {
-            cd_value *v = cd_strz(c->a, cd_base_facet_names[i]);
+            cd_value *v = cd_strz(c->a, names[i]);
             if (!v || !cd_list_push(c->a, l.names, v))
                 rc = cd_oom(c);
         }
@@ -767,6 +948,7 @@ const cd_handler_entry cd_facet_handlers[] = {
     {CD_OP_ListFacetNames, list_facet_names},
     {CD_OP_ListFacetAttributes, list_facet_attributes},
     {CD_OP_DeleteFacet, delete_facet},
+    {CD_OP_UpdateFacet, update_facet},
     {CD_OP_CreateTypedLinkFacet, create_link_facet},
     {CD_OP_GetTypedLinkFacetInformation, get_link_facet_information},
     {CD_OP_ListTypedLinkFacetNames, list_link_facet_names},

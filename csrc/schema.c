@@ -56,6 +56,37 @@ static int delete_schema(cd_ctx *c, const cd_value *req, cd_value **resp)
     return reply_arn(c, resp, "SchemaArn", cd_get_str(req, "SchemaArn", NULL));
 }
 
+/* UpdateSchema: renames a development schema (§2.2).  Its facets are kept under its schema
+ * number, so they move with it; the old name is free afterwards.  Other kinds of schema are
+ * InvalidArnException (§13 #3).  A name another development schema holds is
+ * SchemaAlreadyExistsException, as for CreateSchema (the model lists no exception for it). */
+static int update_schema(cd_ctx *c, const cd_value *req, cd_value **resp)
+{
+    cd_schema s;
+    int rc = cd_schema_open(c, req, "SchemaArn", CD_ARN_DEVELOPMENT, &s);
+    if (rc)
+        return rc;
+    const char *name = cd_get_str(req, "Name", NULL);
+    if (strcmp(name, s.name) != 0) {
+        unsigned char k[CD_SCHEMA_KEY_MAX];
+        cd_slice v;
+        rc = cd_get_key(c, k, cd_key_dev_name(k, name), &v);
+        if (rc == 0)
+            return cd_fail(c->err, CD_E_SchemaAlreadyExistsException,
+                           "cannot rename '%s' to '%s': a development schema named '%s' already "
+                           "exists (%s)",
+                           s.arn, name, name, cd_arn_development(c, name));
+        if (rc != CD_KV_NOTFOUND)
+            return rc;
+        if ((rc = cd_del_key(c, k, cd_key_dev_name(k, s.name))))
+            return rc;
+        s.name = name;
+        if ((rc = cd_schema_put(c, &s)))
+            return rc;
+    }
+    return reply_arn(c, resp, "SchemaArn", cd_arn_development(c, name));
+}
+
 /* ---------------------------------------------------------------- the published index */
 
 /* Splits "name 0 version 0 minor". */
@@ -263,6 +294,7 @@ const cd_handler_entry cd_schema_handlers[] = {
     {CD_OP_CreateSchema, create_schema},
     {CD_OP_DeleteSchema, delete_schema},
     {CD_OP_PublishSchema, publish_schema},
+    {CD_OP_UpdateSchema, update_schema},
     {CD_OP_ListDevelopmentSchemaArns, list_development},
     {CD_OP_ListPublishedSchemaArns, list_published},
     {-1, NULL},

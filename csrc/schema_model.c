@@ -218,7 +218,7 @@ int cd_schema_new_sid(cd_ctx *c, uint32_t *sid)
     int rc = cd_next_id(c, "schema", &id);
     if (rc)
         return rc;
-    if (id > UINT32_MAX)
+    if (id >= CD_MANAGED_SCHEMA_SID)   /* that number is the managed schema's */
         return cd_fail(c->err, CD_E_LimitExceededException,
                        "this store has used up its %u schema numbers", UINT32_MAX);
     *sid = (uint32_t)id;
@@ -227,6 +227,10 @@ int cd_schema_new_sid(cd_ctx *c, uint32_t *sid)
 
 int cd_schema_get(cd_ctx *c, uint32_t sid, cd_schema *out)
 {
+    if (sid == CD_MANAGED_SCHEMA_SID) {   /* built in (managed.c) */
+        cd_managed_get(out);
+        return 0;
+    }
     unsigned char k[5];
     cd_slice v;
     int rc = cd_get_key(c, k, key_schema(k, sid), &v);
@@ -467,10 +471,7 @@ int cd_schema_from_arn(cd_ctx *c, const char *member, const cd_arn *arn, cd_sche
                            arn->text, arn->name, arn->version, arn->directory_id);
         break;
     case CD_ARN_MANAGED:
-        return cd_fail(c->err, CD_E_NotImplementedException,
-                       "%s '%s': the managed QuickStart schema is not available yet in "
-                       "clouddir %s; publish a schema of your own instead",
-                       member, arn->text, CLOUDDIR_VERSION);
+        return cd_managed_schema(c, member, arn, out);
     default:
         return cd_fail(c->err, CD_E_InvalidArnException, "%s '%s' is not a schema ARN", member,
                        arn->text);
@@ -724,8 +725,9 @@ int cd_base_facet(cd_ctx *c, const cd_directory *d, const char *name, cd_facet *
 
 int cd_facet_read(cd_ctx *c, const cd_schema *s, const char *name, cd_facet **out)
 {
-    int rc = s->kind == CD_SCHEMA_BASE ? base_facet(c, s->arn, name, out)
-                                       : load_facet(c, s->sid, s->arn, name, out);
+    int rc = s->kind == CD_SCHEMA_BASE      ? base_facet(c, s->arn, name, out)
+             : s->kind == CD_SCHEMA_MANAGED ? cd_managed_facet(c, name, out)
+                                            : load_facet(c, s->sid, s->arn, name, out);
     if (rc == CD_KV_NOTFOUND)
         return cd_fail(c->err, CD_E_FacetNotFoundException,
                        "schema '%s' has no facet named '%s'", s->arn, name);
@@ -819,13 +821,14 @@ static int resolve_facet(cd_ctx *c, cd_facet *f)
 
 /* ---- the handle's facet cache (store.h) ---- */
 
-/* The cache, emptied first when it holds another snapshot; NULL in a write transaction. */
+/* The cache, emptied first when it holds another snapshot.  A write transaction has only
+ * the memo of its BatchWrite call, if any (store.h): NULL otherwise. */
 static cd_facet_cache *facet_cache(cd_ctx *c)
 {
     uint64_t snap = cd_kv_snapshot(c->txn);
     cd_facet_cache *fc = &c->store->facet_cache;
     if (!snap)
-        return NULL;
+        return c->memo ? &c->memo->facets : NULL;
     if (fc->snapshot != snap) {
         if (fc->a)
             cd_arena_reset(fc->a);
@@ -922,7 +925,8 @@ int cd_facet_find(cd_ctx *c, const cd_directory *d, const cd_value *schema_facet
         return cd_fail(c->err, CD_E_ValidationException,
                        "a SchemaFacet needs both SchemaArn and FacetName");
     /* Data-plane reads find the facets they use in the handle's cache while the store has
-     * not changed (same snapshot, see store.h); write transactions always read them.  An
+     * not changed (same snapshot, see store.h), a BatchWrite's items in the call's memo;
+     * other write transactions always read them.  An
      * entry is keyed by the request's own SchemaArn text, which parsed and passed every
      * check below for this directory and handle when the entry was made. */
     cd_facet_cache *fc = facet_cache(c);
@@ -935,10 +939,8 @@ int cd_facet_find(cd_ctx *c, const cd_directory *d, const cd_value *schema_facet
                           CD_ARN_APPLIED | CD_ARN_BASE | CD_ARN_MANAGED, &arn);
     if (rc)
         return rc;
-    if (arn.kind == CD_ARN_MANAGED) {
-        cd_schema s;
-        return cd_schema_from_arn(c, "SchemaArn", &arn, &s);  /* not available yet */
-    }
+    if (arn.kind == CD_ARN_MANAGED)
+        return cd_managed_find_facet(c, d, &arn, name, out);
     if (arn.minor)
         return cd_fail(c->err, CD_E_InvalidArnException,
                        "SchemaArn '%s' names minor version %s; data-plane requests name the "
@@ -982,6 +984,13 @@ int cd_facet_by_sid(cd_ctx *c, const cd_directory *d, uint32_t sid, const char *
         if (rc == CD_KV_NOTFOUND)
             return cd_fail(c->err, CD_E_FacetNotFoundException,
                            "the base schema has no facet named '%s'", name);
+        return rc;
+    }
+    if (sid == CD_MANAGED_SCHEMA_SID) {
+        int rc = cd_managed_facet(c, name, out);
+        if (rc == CD_KV_NOTFOUND)
+            return cd_fail(c->err, CD_E_FacetNotFoundException,
+                           "the managed schema has no facet named '%s'", name);
         return rc;
     }
     cd_schema s;
@@ -1047,9 +1056,12 @@ int cd_link_facet_read(cd_ctx *c, const cd_schema *s, const char *name, cd_link_
     unsigned char k[5 + CD_LINK_NAME_MAX];
     size_t n = strlen(name);
     cd_slice v;
-    int rc = n > CD_LINK_NAME_MAX || s->kind == CD_SCHEMA_BASE
+    int rc = s->kind == CD_SCHEMA_MANAGED ? cd_managed_link_facet(c, name, out)
+             : n > CD_LINK_NAME_MAX || s->kind == CD_SCHEMA_BASE
                  ? CD_KV_NOTFOUND
                  : cd_get_key(c, k, cd_key_link_facet(k, s->sid, name, n), &v);
+    if (s->kind == CD_SCHEMA_MANAGED && rc != CD_KV_NOTFOUND)
+        return rc;   /* built in (managed.c) */
     if (rc == CD_KV_NOTFOUND)
         return cd_fail(c->err, CD_E_FacetNotFoundException,
                        "schema '%s' has no typed link facet named '%s'", s->arn, name);

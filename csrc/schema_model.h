@@ -45,7 +45,8 @@ typedef enum cd_schema_kind {
     CD_SCHEMA_DEVELOPMENT = 'D',
     CD_SCHEMA_PUBLISHED = 'P',
     CD_SCHEMA_APPLIED = 'A',
-    CD_SCHEMA_BASE = 'B'          /* built in, never stored */
+    CD_SCHEMA_BASE = 'B',         /* built in, never stored */
+    CD_SCHEMA_MANAGED = 'M'       /* the managed QuickStart schema: built in (managed.c) */
 } cd_schema_kind;
 
 typedef struct cd_schema {
@@ -110,6 +111,11 @@ const char *cd_object_type_name(cd_object_type t);
 /* qsort comparator of cd_attrdef by name (the order facets store attributes in). */
 int cd_attrdef_cmp(const void *x, const void *y);
 
+/* schema_upgrade.c: how attribute n differs from o in a way a minor version may not change
+ * (definition vs reference, required behaviour, target, type, immutability, default, rules),
+ * as words for a message ("changed its type"); NULL when it does not. */
+const char *cd_attrdef_diff(const cd_attrdef *o, const cd_attrdef *n);
+
 /* Facet keys: `F` + sid(4) + name.  Names are at most CD_FACET_NAME_MAX bytes (the model
  * allows 64); a longer name is never stored, so lookups of one find nothing. */
 #define CD_FACET_NAME_MAX 255
@@ -135,6 +141,39 @@ int cd_link_facet_exists(cd_ctx *c, uint32_t sid, const char *name, bool *out);
 /* Typed-link facet keys: `L` + sid(4) + name; names may be long (the model has no bound). */
 size_t cd_key_link_facet(unsigned char *k, uint32_t sid, const char *name, size_t n);
 #define CD_LINK_NAME_MAX 400
+
+/* ---------------------------------------------------------------- the managed schema */
+
+/* managed.c: arn:aws:clouddirectory:::schema/managed/quick_start/1.0/001, built in like the
+ * base schema, under a schema number the counter never hands out. */
+#define CD_MANAGED_SCHEMA_SID UINT32_MAX
+#define CD_MANAGED_NAME "quick_start"
+#define CD_MANAGED_VERSION "1.0"
+#define CD_MANAGED_MINOR "001"
+#define CD_MANAGED_APPLIED_NAME "managed/quick_start"   /* its applied-index key name */
+#define CD_MANAGED_OBJECT_FACET "DynamicObjectFacet"
+#define CD_MANAGED_LINK_FACET "DynamicTypedLinkFacet"
+#define CD_MANAGED_LINK_ATTRIBUTE "DynamicTypedLinkAttribute"
+extern const char *const cd_managed_facet_names[];        /* NULL-terminated */
+extern const char *const cd_managed_link_facet_names[];   /* NULL-terminated */
+/* Whether a managed ARN names the QuickStart schema (with or without minor 001). */
+bool cd_managed_is(const cd_arn *arn);
+/* Its ARN, with or without the minor version (in the arena; NULL when out of memory). */
+const char *cd_managed_arn(cd_ctx *c, bool with_minor);
+/* The schema a managed ARN names (ResourceNotFoundException for any other). */
+int cd_managed_schema(cd_ctx *c, const char *member, const cd_arn *arn, cd_schema *out);
+/* Fills the managed schema's record (arn and dir left NULL). */
+void cd_managed_get(cd_schema *out);
+/* Its facets; CD_KV_NOTFOUND (no message) for other names. */
+int cd_managed_facet(cd_ctx *c, const char *name, cd_facet **out);
+int cd_managed_link_facet(cd_ctx *c, const char *name, cd_link_facet **out);
+/* The applied-index key that says directory dirnum has it applied, and that test. */
+size_t cd_managed_applied_key(unsigned char *k, uint32_t dirnum);
+int cd_managed_applied(cd_ctx *c, const cd_directory *d, bool *out);
+/* cd_facet_find for a managed SchemaArn: FacetValidationException when d does not have it
+ * applied, FacetNotFoundException for an unknown facet. */
+int cd_managed_find_facet(cd_ctx *c, const cd_directory *d, const cd_arn *arn,
+                          const char *name, cd_facet **out);
 
 /* ---------------------------------------------------------------- directories */
 

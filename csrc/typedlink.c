@@ -102,6 +102,26 @@ static int prepare(cd_ctx *c, cd_link_facet *f, linkfacet *lf)
     return 0;
 }
 
+/* find_facet for the managed schema's ARN (managed.c): it must be applied to d. */
+static int find_managed_facet(cd_ctx *c, const cd_directory *d, const cd_arn *arn,
+                              const char *name, const char *what, linkfacet *lf)
+{
+    bool applied;
+    cd_link_facet *f;
+    int rc = cd_managed_applied(c, d, &applied);
+    if (rc)
+        return rc;
+    if (!applied || !cd_managed_is(arn))
+        return cd_fail(c->err, CD_E_FacetValidationException,
+                       "%s: schema '%s' is not applied to directory %s", what, arn->text, d->id);
+    rc = cd_managed_link_facet(c, name, &f);
+    if (rc == CD_KV_NOTFOUND)
+        return cd_fail(c->err, CD_E_FacetValidationException,
+                       "%s: the managed schema has no typed link facet named '%s' (it has %s)",
+                       what, name, CD_MANAGED_LINK_FACET);
+    return rc ? rc : prepare(c, f, lf);
+}
+
 /* The typed-link facet a TypedLinkSchemaAndFacetName names: an applied schema of d (no minor
  * version).  None of the typed-link operations lists FacetNotFoundException, so an unknown
  * facet, or a schema not applied to d, is a FacetValidationException. */
@@ -116,10 +136,12 @@ static int find_facet(cd_ctx *c, const cd_directory *d, const cd_value *tlf, con
                        "%s needs SchemaArn and TypedLinkName", what);
     const char *member = cd_arena_printf(c->a, "%s.SchemaArn", what);
     cd_arn arn;
-    int rc = cd_arn_parse(c, member ? member : what, arn_text, an, CD_ARN_APPLIED | CD_ARN_BASE,
-                          &arn);
+    int rc = cd_arn_parse(c, member ? member : what, arn_text, an,
+                          CD_ARN_APPLIED | CD_ARN_BASE | CD_ARN_MANAGED, &arn);
     if (rc)
         return rc;
+    if (arn.kind == CD_ARN_MANAGED && !arn.minor)
+        return find_managed_facet(c, d, &arn, name, what, lf);
     if (arn.minor)
         return cd_fail(c->err, CD_E_InvalidArnException,
                        "%s.SchemaArn '%s' names minor version %s; data-plane requests name "
@@ -761,7 +783,8 @@ static int facet_of_entry(cd_ctx *c, const cd_directory *d, facet_memo *m,
         return cd_damaged(c, "a typed link names a schema that does not exist");
     if (rc)
         return rc;
-    s.arn = cd_arn_applied(c, d->arn, s.name, s.version, NULL);
+    s.arn = s.kind == CD_SCHEMA_MANAGED ? cd_managed_arn(c, false)
+                                        : cd_arn_applied(c, d->arn, s.name, s.version, NULL);
     cd_link_facet *f;
     if (!s.arn)
         return cd_oom(c);

@@ -12,8 +12,6 @@ local no_required = {
 -- Operations this release does not implement yet (typed links, indexes, policies,
 -- batches, schema evolution and documents, the managed schema).
 local later = {
-  "GetSchemaAsJson", "ListManagedSchemaArns", "PutSchemaFromJson", "UpdateFacet",
-  "UpdateSchema", "UpgradeAppliedSchema", "UpgradePublishedSchema",
 }
 
 -- A shape-valid request for each later operation (nothing needs to exist: the shape check
