@@ -35,7 +35,7 @@ CORE_SO := $(BUILD)/lib/clouddir/core.so
 BIN     := $(BUILD)/bin/clouddir
 EMBED_C := $(BUILD)/gen/embedded_lua.c
 
-.PHONY: all lib test check run bench clean deps install asan
+.PHONY: all lib test check run bench clean deps install asan fuzz
 all: $(LIB) $(CORE_SO) $(BIN)
 
 $(BUILD)/obj/%.o: csrc/%.c $(wildcard csrc/*.h) | $(BUILD)/obj
@@ -119,3 +119,22 @@ $(BUILD)/bench/cd_bench: spec/bench/cd_bench.c $(LIB)
 $(BUILD)/bench/bench_clock.so: spec/bench/bench_clock.c
 	@mkdir -p $(@D)
 	$(CC) -shared -pthread $(ALL_CFLAGS) -o $@ $<
+
+# make fuzz: libFuzzer on the schema-document parser (PutSchemaFromJson) for FUZZ_SECONDS,
+# under AddressSanitizer + UndefinedBehaviorSanitizer.  Needs clang (Debian: clang,
+# libclang-rt-14-dev); `make test` does not.  New inputs go to $(BUILD)/fuzz/corpus;
+# spec/fuzz/README.md has the details.
+FUZZ_SECONDS ?= 60
+FUZZ_CC      ?= clang
+FUZZ_BIN     := $(BUILD)/fuzz/schema_doc_fuzz
+
+fuzz: $(FUZZ_BIN)
+	mkdir -p $(BUILD)/fuzz/corpus $(BUILD)/fuzz/crashes
+	$(FUZZ_BIN) -max_total_time=$(FUZZ_SECONDS) -dict=spec/fuzz/schema_doc.dict \
+	    -artifact_prefix=$(BUILD)/fuzz/crashes/ $(BUILD)/fuzz/corpus spec/fuzz/corpus
+
+$(FUZZ_BIN): spec/fuzz/schema_doc_fuzz.c $(CORE_SRC) $(wildcard csrc/*.h)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) -std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
+	    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Icsrc \
+	    -o $@ spec/fuzz/schema_doc_fuzz.c $(CORE_SRC) $(LDLIBS_CORE)

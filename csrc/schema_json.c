@@ -19,6 +19,7 @@
  * Beyond the AWS format: a NUMBER default that is not an integer of 64 bits (a fraction,
  * more digits) is written and read as "numberValue": "<decimal string>", so that no number
  * loses digits; "longValue" is a JSON integer that fits 64 bits. */
+#include <stdarg.h>
 #include <string.h>
 #include <stdlib.h>
 #include <errno.h>
@@ -77,8 +78,11 @@ static int b64url_digit(unsigned char ch)
 static bool base64url_decode(cd_arena *a, const char *s, size_t n, unsigned char **out,
                              size_t *outn)
 {
-    while (n && s[n - 1] == '=' && n % 4 != 1)
-        n--;                                    /* at most two pad characters matter */
+    if (n % 4 == 0 && n && s[n - 1] == '=') {   /* padded: one or two '=' */
+        n--;
+        if (s[n - 1] == '=')
+            n--;
+    }
     if (n % 4 == 1)
         return false;
     unsigned char *o = cd_arena_alloc(a, n / 4 * 3 + 3);
@@ -286,8 +290,6 @@ static int read_rules(doc *d, json_t *rules, const char *path, const char *type,
         const char *rp = sub(d, path, name), *rt;
         json_t *params;
         int rc;
-        if (!rp)
-            return doc_oom(d);
         if ((rc = check_name(d, rp, "rule", name, RULE_NAME_CHARS, false)))
             return rc;
         if (!json_is_object(r))
@@ -366,8 +368,6 @@ static int read_default(doc *d, json_t *dv, const char *path, const char *type, 
     json_t *v = json_object_iter_value(it);
     const char *want = default_member(type), *mp = sub(d, path, k);
     bool number = strcmp(k, "longValue") == 0 || strcmp(k, "numberValue") == 0;
-    if (!mp)
-        return doc_oom(d);
     if (want && strcmp(k, want) != 0 && !(number && strcmp(want, "longValue") == 0))
         return doc_fail(d, path, "the attribute is %s, so its default is a %s, not a %s", type,
                         want, k);
@@ -565,8 +565,6 @@ static int read_facet(doc *d, const char *name, json_t *f, doc_facet *out)
     const char *path = sub(d, "facets", name), *ot, *style;
     json_t *attrs;
     int rc;
-    if (!path)
-        return doc_oom(d);
     if ((rc = check_name(d, path, "facet", name, FACET_NAME_CHARS, false)))
         return rc;
     if (!json_is_object(f))
@@ -623,8 +621,6 @@ static int read_link_facet(doc *d, const char *name, json_t *f, doc_facet *out)
     const char *path = sub(d, "typedLinkFacets", name);
     json_t *attrs, *order;
     int rc;
-    if (!path)
-        return doc_oom(d);
     if ((rc = check_name(d, path, "typed link facet", name, CD_LINK_NAME_MAX, false)))
         return rc;
     if (!json_is_object(f))
