@@ -26,6 +26,7 @@ local links = require "clouddir.links"        -- typed links: obj:link_to, obj:l
 local indexes = require "clouddir.indexes"    -- dir:create_index, Index handles, obj:indexes
 local policies = require "clouddir.policies"  -- dir:create_policy, Policy handles, lookup_policy
 local ranges = require "clouddir.ranges"      -- clouddir.range, clouddir.prefix, clouddir.MISSING
+local schema_doc = require "clouddir.schema_doc"  -- declarations <-> JSON schema documents
 
 local api = { store = {} }
 local S = api.store
@@ -92,7 +93,15 @@ function S.schema(store, name, x, minor)
     local ok, r = pcall(client.CreateSchema, client, { Name = name })
     local s
     if ok then
+      -- A new schema takes the whole declaration in one PutSchemaFromJson: all or nothing
+      -- (a failed declaration leaves no empty schema behind), references in any order.
       s = schema.handle(store, client, r.SchemaArn)
+      local text
+      ok, text = pcall(schema_doc.to_json, x)
+      if not ok then s:delete(); support.argerror("schema", 2, text.message or tostring(text)) end
+      ok, r = pcall(s.load_json, s, text)
+      if not ok then s:delete(); error(r, 0) end
+      return s
     elseif support.is_error(r, "SchemaAlreadyExistsException") then
       s = find_development(store, client, name) or error(r, 0)
     else
@@ -180,13 +189,16 @@ end
 api.NULL = values.NULL
 api.binary, api.datetime, api.number = values.binary, values.datetime, values.number
 api.normalize_schema = schema.normalize
+api.schema_to_json, api.schema_from_json = schema_doc.to_json, schema_doc.from_json
 api.Schema, api.Directory, api.Object = schema.Schema, directory.Directory, object.Object
 api.Batch = batch.Batch
 api.Link, api.Index, api.Policy, api.Range = links.Link, indexes.Index, policies.Policy, ranges.Range
 
 --- Called by clouddir.lua: errors raised here share the client's metatable, and the module
 -- gains clouddir.NULL, clouddir.binary(s), clouddir.datetime(t), clouddir.number(s),
--- clouddir.normalize_schema(decl) and the range expressions clouddir.range(...),
+-- clouddir.normalize_schema(decl), clouddir.schema_to_json(decl [, opts]),
+-- clouddir.schema_from_json(text), clouddir.json_encode / json_decode / json_null (from
+-- clouddir.core) and the range expressions clouddir.range(...),
 -- clouddir.prefix(s), clouddir.MISSING (see clouddir/ranges.lua).
 function api.install(clouddir)
   support.set_error_constructor(function(code, message) return clouddir.error(code, message) end)
@@ -195,6 +207,9 @@ function api.install(clouddir)
   clouddir.datetime = values.datetime
   clouddir.number = values.number
   clouddir.normalize_schema = schema.normalize
+  clouddir.schema_to_json, clouddir.schema_from_json = schema_doc.to_json, schema_doc.from_json
+  clouddir.json_encode, clouddir.json_decode = clouddir.core.json_encode, clouddir.core.json_decode
+  clouddir.json_null = clouddir.core.json_null
   clouddir.range, clouddir.prefix, clouddir.MISSING = ranges.range, ranges.prefix, ranges.MISSING
 end
 

@@ -488,9 +488,30 @@ function Schema:delete_typed_link(name)
   self.client:DeleteTypedLinkFacet{ SchemaArn = self.arn, Name = name }
 end
 
---- The schema as the API's JSON document (GetSchemaAsJson), a string.
-function Schema:json()
-  return self.client:GetSchemaAsJson{ SchemaArn = self.arn }.Document
+--- The schema as the API's JSON document (GetSchemaAsJson), a string: compact as the API
+-- returns it, or with opts.pretty re-indented (keys sorted, sourceSchemaArn first).
+function Schema:json(opts)
+  opts = support.options(opts, { pretty = true }, "json", 1)
+  local doc = self.client:GetSchemaAsJson{ SchemaArn = self.arn }.Document
+  if not opts.pretty then return doc end
+  local core = require "clouddir.core"
+  return core.json_encode(core.json_decode(doc), { pretty = true, first = { "sourceSchemaArn" } })
 end
+
+--- Replaces the whole content of this development schema (PutSchemaFromJson) with a JSON
+-- document (a string) or a declaration table (converted by clouddir.schema_to_json).
+-- All or nothing: on any error the schema keeps its content.  Returns the schema.
+function Schema:load_json(doc)
+  if type(doc) == "table" then doc = require("clouddir.schema_doc").to_json(doc) end
+  support.check(type(doc) == "string", "load_json", 1, "JSON document or declaration table expected")
+  self.client:PutSchemaFromJson{ SchemaArn = self.arn, Document = doc }
+  return self
+end
+
+-- For clouddir.schema_doc: one attribute between canonical form and API shapes.
+schema.facet_attribute_to_api = facet_attribute_to_api
+schema.facet_attribute_from_api = facet_attribute_from_api
+schema.typed_link_attribute_to_api = typed_link_attribute_to_api
+schema.typed_link_attribute_from_api = typed_link_attribute_from_api
 
 return schema
