@@ -1029,6 +1029,24 @@ static const char *source_arn(cd_ctx *c, const cd_schema *s)
     return s->arn;
 }
 
+/* The names of a schema's facets (links false) or typed-link facets (links true): built in
+ * for the base and managed schemas, stored for the others. */
+static int names_of(cd_ctx *c, const cd_schema *s, bool links, const char ***names, size_t *n)
+{
+    static const char *const none[] = {NULL};
+    const char *const *fixed;
+    if (s->kind == CD_SCHEMA_BASE)
+        fixed = links ? none : cd_base_facet_names;
+    else if (s->kind == CD_SCHEMA_MANAGED)
+        fixed = links ? cd_managed_link_facet_names : cd_managed_facet_names;
+    else
+        return stored_names(c, links ? CDK_LINK_FACET : CDK_FACET, s->sid, names, n);
+    for (*n = 0; fixed[*n]; (*n)++) {
+    }
+    *names = (const char **)fixed;
+    return 0;
+}
+
 static int build_document(cd_ctx *c, const cd_schema *s, json_t *root)
 {
     const char **names;
@@ -1044,13 +1062,8 @@ static int build_document(cd_ctx *c, const cd_schema *s, json_t *root)
     links = json_object();
     if (!jset(root, "typedLinkFacets", links))
         return cd_oom(c);
-    if (s->kind == CD_SCHEMA_BASE) {
-        names = (const char **)cd_base_facet_names;
-        for (n = 0; names[n]; n++) {
-        }
-    } else if ((rc = stored_names(c, CDK_FACET, s->sid, &names, &n))) {
+    if ((rc = names_of(c, s, false, &names, &n)))
         return rc;
-    }
     for (size_t i = 0; i < n; i++) {
         cd_facet *f;
         if ((rc = cd_facet_read(c, s, names[i], &f)))
@@ -1067,9 +1080,7 @@ static int build_document(cd_ctx *c, const cd_schema *s, json_t *root)
         if (!jset(facets, f->name, fo))
             return cd_oom(c);
     }
-    if (s->kind == CD_SCHEMA_BASE)
-        return 0;
-    if ((rc = stored_names(c, CDK_LINK_FACET, s->sid, &names, &n)))
+    if ((rc = names_of(c, s, true, &names, &n)))
         return rc;
     for (size_t i = 0; i < n; i++) {
         cd_link_facet *f;

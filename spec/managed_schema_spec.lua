@@ -3,6 +3,7 @@
 -- schema reads, objects with DynamicObjectFacet (VARIANT values of every type) beside a base
 -- facet, and typed links with DynamicTypedLinkFacet.
 local helper = require "spec.helper"
+local clouddir = require "clouddir"
 local F = require "spec.data_fixtures"
 
 local expect = helper.expect_error
@@ -72,6 +73,19 @@ describe("the managed QuickStart schema", function()
     expect("InvalidArnException", cd.CreateFacet, cd, { SchemaArn = MANAGED, Name = "X", ObjectType = "NODE" })
     expect("InvalidArnException", cd.DeleteFacet, cd, { SchemaArn = MANAGED, Name = "DynamicObjectFacet" })
     expect("InvalidArnException", cd.DeleteSchema, cd, { SchemaArn = MANAGED })
+  end)
+
+  it("is described by GetSchemaAsJson as the developer guide prints it", function()
+    local cd = helper.client()
+    local doc = clouddir.json_decode(cd:GetSchemaAsJson{ SchemaArn = MANAGED }.Document)
+    assert.equal(MANAGED, doc.sourceSchemaArn)
+    assert.equal("DYNAMIC", doc.facets.DynamicObjectFacet.facetStyle)
+    assert.is_nil(doc.facets.DynamicObjectFacet.objectType)
+    local tl = doc.typedLinkFacets.DynamicTypedLinkFacet
+    assert.same({ "DynamicTypedLinkAttribute" }, { table.unpack(tl.identityAttributeOrder) })
+    local a = tl.facetAttributes.DynamicTypedLinkAttribute
+    assert.equal("VARIANT", a.attributeDefinition.attributeType)
+    assert.equal("REQUIRED_ALWAYS", a.requiredBehavior)
   end)
 
   it("makes directories with CreateDirectory, with or without the minor version", function()
