@@ -35,6 +35,7 @@
  * directory (checked before any item) and store failures fail the whole call. */
 #include <string.h>
 #include "selector.h"
+#include "store.h"
 
 /* ------------------------------------------------------------------ mapping tables */
 
@@ -202,18 +203,43 @@ static const cd_mapent *item_member(const cd_value *item)
     return NULL;
 }
 
+/* A map of at most cap members whose keys are static strings (the mapping tables' names and
+ * literals), which outlive every arena: stored as they are, not copied. */
+static cd_value *static_map(cd_arena *a, size_t cap)
+{
+    cd_value *m = cd_arena_alloc(a, sizeof *m + cap * sizeof(cd_mapent));
+    if (!m)
+        return NULL;
+    *m = (cd_value){.type = CDV_MAP, .u.map = {(cd_mapent *)(m + 1), 0, cap}};
+    return m;
+}
+
+static void static_set(cd_value *m, const char *key, size_t keylen, cd_value *val)
+{
+    m->u.map.ents[m->u.map.n++] = (cd_mapent){key, keylen, val};
+}
+
+static size_t pairs_count(const char *const *map)
+{
+    size_t n = 0;
+    while (map[2 * n])
+        n++;
+    return n;
+}
+
 /* The single operation's request: the batch's DirectoryArn plus the mapped members (shared
  * with the batch request, not copied: handlers only read them). */
 static cd_value *single_request(cd_arena *a, const cd_value *dir_arn, const cd_value *body,
                                 const char *const *map)
 {
-    cd_value *r = cd_map(a);
-    if (!r || !cd_map_set(a, r, "DirectoryArn", (cd_value *)dir_arn))
+    cd_value *r = static_map(a, 1 + pairs_count(map));
+    if (!r)
         return NULL;
+    static_set(r, "DirectoryArn", 12, (cd_value *)dir_arn);
     for (size_t i = 0; map[i]; i += 2) {
         cd_value *v = cd_get(body, map[i]);
-        if (v && !cd_map_set(a, r, map[i + 1], v))
-            return NULL;
+        if (v)
+            static_set(r, map[i + 1], strlen(map[i + 1]), v);
     }
     return r;
 }
@@ -222,22 +248,28 @@ static cd_value *single_request(cd_arena *a, const cd_value *dir_arn, const cd_v
  * call's arena (the single response lives in the item's scratch arena). */
 static cd_value *batch_response(cd_arena *a, const cd_value *single, const char *const *map)
 {
-    cd_value *r = cd_map(a);
+    cd_value *r = static_map(a, pairs_count(map));
     if (!r)
         return NULL;
     for (size_t i = 0; map[i]; i += 2) {
         cd_value *v = cd_get(single, map[i]);
-        if (v && !cd_map_set(a, r, map[i + 1], cd_value_copy(a, v)))
+        if (!v)
+            continue;
+        cd_value *copy = cd_value_copy(a, v);
+        if (!copy)
             return NULL;
+        static_set(r, map[i + 1], strlen(map[i + 1]), copy);
     }
     return r;
 }
 
-/* { key = val } in a new map. */
+/* { key = val } in a new map; key is a static string. */
 static cd_value *wrap1(cd_arena *a, const char *key, size_t keylen, cd_value *val)
 {
-    cd_value *m = cd_map(a);
-    return m && cd_map_setn(a, m, key, keylen, val) ? m : NULL;
+    cd_value *m = val ? static_map(a, 1) : NULL;
+    if (m)
+        static_set(m, key, keylen, val);
+    return m;
 }
 
 /* ------------------------------------------------------------------ reference names */
@@ -502,8 +534,13 @@ static int batch_write(cd_ctx *c, const cd_value *req, cd_value **resp)
     cd_arena *scratch = cd_arena_new();
     if (!scratch)
         return cd_oom(c);
+    /* The items look up the same directory and facets again and again: the memo keeps
+     * them for the call (no item changes the catalog; store.h). */
+    cd_call_memo memo = {.facets = {.a = c->a}};
+    struct cd_call_memo *outer_memo = c->memo;
     void *outer_batch = c->batch;
     c->batch = &st;
+    c->memo = &memo;
     const cd_value *dir_arn = cd_get(req, "DirectoryArn");
     for (size_t i = 0; i < n && rc == 0; i++) {
         cd_arena_reset(scratch);
@@ -515,6 +552,7 @@ static int batch_write(cd_ctx *c, const cd_value *req, cd_value **resp)
             rc = cd_oom(c);
     }
     c->batch = outer_batch;
+    c->memo = outer_memo;
     cd_arena_free(scratch);
     return rc;
 }

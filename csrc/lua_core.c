@@ -38,6 +38,7 @@
 #include <lauxlib.h>
 #include "clouddir.h"
 #include "kv.h"
+#include "lua_json.h"
 
 #define STORE_MT "clouddir.store"
 #define ERROR_MT "clouddir.error"
@@ -373,15 +374,43 @@ static cd_value *request_value(conv *c, int idx)
 
 /* {====================================================== cd_value -> Lua */
 
+#define KEY_SLOTS 64   /* member names one response conversion keeps at hand */
+
 /* Where push_value memoizes ARN strings: a handle and the stack index of its memo table,
- * or no handle (h NULL). */
+ * or no handle (h NULL).  And the member names of this one conversion: a response of 1,000
+ * entries names the same few members thousands of times, and fetching the Lua string from
+ * a table slot is cheaper than lua_pushlstring hashing and looking it up each time.  Slot i
+ * is the string at index i + 1 of the table at stack index `keys` (0: none), which keeps it
+ * alive while the conversion runs; key[i].p points at its bytes. */
 typedef struct memo {
     lstore *h;
     int table;
+    int keys;
+    struct { const char *p; size_t n; } key[KEY_SLOTS];
 } memo;
 
+/* Pushes the member name p (n bytes). */
+static void push_key(lua_State *L, memo *m, const char *p, size_t n)
+{
+    if (!m->keys || n == 0 || n > 40) {
+        lua_pushlstring(L, p, n);
+        return;
+    }
+    unsigned slot = (unsigned)(n * 7 + (unsigned char)p[0] * 3 + (unsigned char)p[n / 2] * 5 +
+                               (unsigned char)p[n - 1]) % KEY_SLOTS;
+    if (m->key[slot].n == n && memcmp(m->key[slot].p, p, n) == 0) {
+        lua_rawgeti(L, m->keys, (lua_Integer)slot + 1);
+        return;
+    }
+    const char *s = lua_pushlstring(L, p, n);
+    lua_pushvalue(L, -1);
+    lua_rawseti(L, m->keys, (lua_Integer)slot + 1);
+    m->key[slot].p = s;
+    m->key[slot].n = n;
+}
+
 /* Pushes the string p (n bytes), reusing a memoized ARN when it is one. */
-static void push_string(lua_State *L, const memo *m, const char *p, size_t n)
+static void push_string(lua_State *L, memo *m, const char *p, size_t n)
 {
     /* Short strings are interned by Lua anyway; only ARNs repeat from call to call. */
     if (!m->h || n <= 40 || n > 1024 || memcmp(p, "arn:", 4) != 0) {
@@ -402,8 +431,20 @@ static void push_string(lua_State *L, const memo *m, const char *p, size_t n)
     h->memo[slot].n = n;
 }
 
+/* Whether response r lists many entries (a member that is a list of 32 or more), so its
+ * member names repeat enough to be worth keeping at hand. */
+static bool long_listing(const cd_value *r)
+{
+    for (size_t i = 0; r && r->type == CDV_MAP && i < r->u.map.n; i++) {
+        const cd_value *v = r->u.map.ents[i].val;
+        if (v && v->type == CDV_LIST && v->u.list.n >= 32)
+            return true;
+    }
+    return false;
+}
+
 /* Pushes v; returns 0, or -1 when the Lua stack cannot grow (nothing pushed then). */
-static int push_value(lua_State *L, const memo *m, const cd_value *v, int depth)
+static int push_value(lua_State *L, memo *m, const cd_value *v, int depth)
 {
     if (depth > MAX_DEPTH * 4 || !lua_checkstack(L, 3))
         return -1;
@@ -443,7 +484,7 @@ static int push_value(lua_State *L, const memo *m, const cd_value *v, int depth)
             const cd_mapent *e = &v->u.map.ents[i];
             if (!e->val || e->val->type == CDV_NULL)
                 continue;  /* absent members are nil */
-            lua_pushlstring(L, e->key, e->keylen);
+            push_key(L, m, e->key, e->keylen);
             if (push_value(L, m, e->val, depth + 1))
                 return lua_pop(L, 2), -1;
             lua_rawset(L, -3);
@@ -467,7 +508,7 @@ static int l_echo(lua_State *L)
     lstore dummy = {0};
     conv c = {.L = L, .a = *pa, .h = &dummy};
     cd_value *v = request_value(&c, 1);
-    memo none = {NULL, 0};
+    memo none = {.h = NULL};
     if (push_value(L, &none, v, 0))
         return raise_error(L, "StoreError", "the value is nested too deeply");
     return 1;
@@ -586,7 +627,11 @@ static int store_call(lua_State *L)
         return raise_cd_error(L, &err);
     }
     lua_getiuservalue(L, 1, 2);   /* the memo table */
-    memo m = {lua_istable(L, -1) ? h : NULL, lua_gettop(L)};
+    memo m = {.h = lua_istable(L, -1) ? h : NULL, .table = lua_gettop(L)};
+    if (long_listing(resp)) {
+        lua_createtable(L, KEY_SLOTS, 0);   /* this conversion's member names */
+        m.keys = lua_gettop(L);
+    }
     if (push_value(L, &m, resp, 0)) {
         if (own)
             h->busy = 0;
@@ -881,5 +926,8 @@ int luaopen_clouddir_core(lua_State *L)
     lua_setfield(L, -2, "_VERSION");
     lua_pushstring(L, cd_kv_version());
     lua_setfield(L, -2, "lmdb_version");
+
+    /* json_encode, json_decode, json_null, json_array_mt (lua_json.c) */
+    cd_lua_json_open(L, -1);
     return 1;
 }

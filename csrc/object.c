@@ -510,8 +510,10 @@ static int fill_defaults(cd_ctx *c, cd_facet *const *f, size_t n, wset *w,
     return 0;
 }
 
-/* Writes (or deletes) every entry of w on object o. */
-static int apply_wset(cd_ctx *c, const cd_directory *d, const cd_object *o, const wset *w)
+/* Writes (or deletes) every entry of w on object o.  A `fresh` object (created by this
+ * request) is in no index yet, so index upkeep is skipped for it. */
+static int apply_wset(cd_ctx *c, const cd_directory *d, const cd_object *o, const wset *w,
+                      bool fresh)
 {
     unsigned char key[CD_SLOT_KEY_MAX];
     for (size_t i = 0; i < w->n; i++) {
@@ -531,7 +533,7 @@ static int apply_wset(cd_ctx *c, const cd_directory *d, const cd_object *o, cons
                 return cd_oom(c);
             rc = cd_put_key(c, key, kn, b.p, b.len);
         }
-        if (rc == 0)
+        if (rc == 0 && !fresh)
             rc = cd_index_value_changed(c, d, o, &e->ref.slot);
         if (rc)
             return rc;
@@ -645,7 +647,7 @@ static int create_object(cd_ctx *c, const cd_value *req, cd_value **resp)
             return rc;
     }
 
-    if ((rc = cd_object_new(c, d, &o)) || (rc = apply_wset(c, d, &o, &w)))
+    if ((rc = cd_object_new(c, d, &o)) || (rc = apply_wset(c, d, &o, &w, true)))
         return rc;
     if (parent_ref && (rc = cd_link_add(c, &parent, &o, link, ln)))
         return rc;
@@ -794,7 +796,7 @@ static int add_facet(cd_ctx *c, const cd_value *req, cd_value **resp)
     memcpy(nf, o.facets, o.nfacets * sizeof *nf);
     nf[o.nfacets++] = (cd_objfacet){f->sid, f->name, f->schema_arn};
     o.facets = nf;
-    if ((rc = cd_object_store(c, d, &o)) || (rc = apply_wset(c, d, &o, &w)) ||
+    if ((rc = cd_object_store(c, d, &o)) || (rc = apply_wset(c, d, &o, &w, false)) ||
         (rc = cd_index_facets_changed(c, d, &before, &o)))
         return rc;
     return new_response(c, resp) ? 0 : cd_oom(c);
@@ -866,7 +868,7 @@ static int remove_facet(cd_ctx *c, const cd_value *req, cd_value **resp)
             (rc = wset_add(c, &w, &r, NULL, true, "SchemaFacet")))
             return rc;
     }
-    if ((rc = cd_object_store(c, d, &rest)) || (rc = apply_wset(c, d, &rest, &w)) ||
+    if ((rc = cd_object_store(c, d, &rest)) || (rc = apply_wset(c, d, &rest, &w, false)) ||
         (rc = cd_index_facets_changed(c, d, &o, &rest)))
         return rc;
     return new_response(c, resp) ? 0 : cd_oom(c);
@@ -925,7 +927,7 @@ static int update_attributes(cd_ctx *c, const cd_value *req, cd_value **resp)
         if ((rc = wset_add(c, &w, &r, del ? NULL : &v, del, what)))
             return rc;
     }
-    if ((rc = apply_wset(c, d, &o, &w)))
+    if ((rc = apply_wset(c, d, &o, &w, false)))
         return rc;
     if (!new_response(c, resp))
         return cd_oom(c);

@@ -33,6 +33,17 @@ typedef struct cd_facet_cache {
     } e[CD_FACET_CACHE_N];
 } cd_facet_cache;
 
+/* What the items of one BatchWrite look up again and again: the directory (by the exact
+ * DirectoryArn text) and the facets (keyed like cd_facet_cache; its snapshot is unused).
+ * Valid for the whole call because no BatchWrite item changes the catalog (schemas, facets,
+ * the directory record); single operations never get one, so control-plane writes cannot
+ * see a stale entry.  Everything lives in the call's arena `a`, so it dies with the call. */
+typedef struct cd_call_memo {
+    const char *dir_arn;             /* NULL: no directory yet */
+    cd_directory dir;
+    cd_facet_cache facets;           /* facets.a = the call's arena */
+} cd_call_memo;
+
 struct cd_store {
     struct cd_env *env;
     cd_options opt;

@@ -22,7 +22,9 @@
 --   lua_batch_read_100            BatchRead of 100 GetObjectAttributes (random objects)
 --   lua_batch_write_20_durable    BatchWrite of 20 CreateObject, sync = true: median latency
 --
--- usage: lua5.4 batch_graph_bench.lua STORE_DIR N REPS SCAN_PAGE POLICY_ENTRIES
+-- usage: lua5.4 batch_graph_bench.lua STORE_DIR N REPS SCAN_PAGE POLICY_ENTRIES [FIXTURE_FILE]
+-- (FIXTURE_FILE: where to write what `cd_bench --graph` needs to measure the three range
+-- figures from C on this store)
 -- prints: result <name> <ns>, info <name> <value>, and "skip <name> <reason>" for a figure
 -- whose operation the engine does not have yet.
 -- (LUA_PATH must reach lua/, LUA_CPATH clouddir.core and bench_clock.)
@@ -32,8 +34,8 @@
 local clouddir = require "clouddir"
 local clock = require "bench_clock"
 
-local store_dir, n, reps, scan_page, policy_entries =
-  arg[1], tonumber(arg[2]), tonumber(arg[3]), tonumber(arg[4]), tonumber(arg[5])
+local store_dir, n, reps, scan_page, policy_entries, fixture_file =
+  arg[1], tonumber(arg[2]), tonumber(arg[3]), tonumber(arg[4]), tonumber(arg[5]), arg[6]
 assert(store_dir and n and reps and scan_page and policy_entries,
        "usage: batch_graph_bench.lua STORE_DIR N REPS SCAN_PAGE POLICY_ENTRIES")
 assert(n >= scan_page, "N must be at least SCAN_PAGE")
@@ -386,6 +388,15 @@ figure("lua_batch_read_100", 500, function(ops)
     end
   end
 end)
+
+-- The hand-over to `cd_bench --graph` (the same range figures from C, on this store, after
+-- this process ends): directory, applied schema, index, typed-link hub ("-": none), leaf.
+if fixture_file then
+  local f = assert(io.open(fixture_file, "w"))
+  f:write(dir, "\n", schema, "\n", "$" .. index, "\n", hub and "$" .. hub or "-", "\n",
+          "$" .. leaf, "\n")
+  f:close()
+end
 
 -- Repetitions go round the figures, so a burst of other work spoils one repetition of
 -- several figures rather than every repetition of one.

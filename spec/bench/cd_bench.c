@@ -13,6 +13,7 @@
  * prints: result <name> <ns per op>  (median of REPS repetitions; durable: median latency)
  *         info <name> <value>        (bulk creation, store size, peak RSS) */
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -269,7 +270,7 @@ static void build(bench *b, size_t n, size_t sample)
     snprintf(b->items_ref, sizeof b->items_ref, "$%s", id);
     const char *chain[] = {"/", "/l1", "/l1/l2", "/l1/l2/l3", "/l1/l2/l3/l4"};
     for (int d = 0; d < 5; d++) {
-        char link[8];
+        char link[16];
         snprintf(link, sizeof link, "l%d", d + 1);
         create_object(b, b->fast, chain[d], link, d == 4, (unsigned long long)d, NULL);
     }
@@ -441,10 +442,196 @@ static void write_handoff(bench *b, const char *fixture_file, const char *ids_fi
 
 static size_t clamp(size_t x, size_t lo, size_t hi) { return x < lo ? lo : x > hi ? hi : x; }
 
+/* ---- the range figures from C, on the store batch_graph_bench.lua built ---- */
+
+/* What batch_graph_bench.lua hands over (one line each): the directory, the applied schema,
+ * "$" + the index of all N objects, "$" + the typed-link hub ("-" without typed links),
+ * "$" + the depth-10 leaf. */
+typedef struct graph {
+    bench *b;
+    char index_ref[ID_MAX + 1], hub_ref[ID_MAX + 1], leaf_ref[ID_MAX + 1];
+    size_t n, page, links, kinds, entries;
+} graph;
+
+static cd_value *num(cd_arena *a, unsigned long long v)
+{
+    char text[32];
+    snprintf(text, sizeof text, "%llu", v);
+    cd_value *m = ok(cd_map(a));
+    set(a, m, "NumberValue", str(a, text));
+    return m;
+}
+
+static cd_value *range(cd_arena *a, const char *start_mode, cd_value *start, const char *end_mode,
+                       cd_value *end)
+{
+    cd_value *r = ok(cd_map(a));
+    set(a, r, "StartMode", str(a, start_mode));
+    set(a, r, "StartValue", start);
+    set(a, r, "EndMode", str(a, end_mode));
+    set(a, r, "EndValue", end);
+    return r;
+}
+
+/* ListIndex: an INCLUSIVE range of `page` consecutive serials (one object each). */
+static double graph_list_index(graph *g, size_t ops)
+{
+    bench *b = g->b;
+    double t0 = now_ns();
+    for (size_t i = 0; i < ops; i++) {
+        cd_arena *a = b->a;
+        unsigned long long s = next_rand(&b->rng) % (g->n - g->page + 1);
+        cd_value *req = ok(cd_map(a)), *ranges = ok(cd_list(a)), *r = ok(cd_map(a));
+        cd_value *key = facet_ref(b, "Stamp");
+        set(a, key, "Name", str(a, "serial"));
+        set(a, r, "AttributeKey", key);
+        set(a, r, "Range", range(a, "INCLUSIVE", num(a, s), "INCLUSIVE", num(a, s + g->page - 1)));
+        push(a, ranges, r);
+        set(a, req, "DirectoryArn", str(a, b->dir_arn));
+        set(a, req, "IndexReference", ref(a, g->index_ref));
+        set(a, req, "MaxResults", ok(cd_int(a, (int64_t)g->page)));
+        set(a, req, "RangesOnIndexedValues", ranges);
+        cd_value *resp = call(b, b->fast, CD_OP_ListIndex, req);
+        if (i == 0 && (cd_len(cd_get(resp, "IndexAttachments")) != g->page ||
+                       cd_get(resp, "NextToken")))
+            die("ListIndex returned %zu entries, not %zu", cd_len(cd_get(resp, "IndexAttachments")),
+                g->page);
+        cd_arena_reset(a);
+    }
+    return (now_ns() - t0) / (double)ops;
+}
+
+/* ListOutgoingTypedLinks: kind = "k1" exactly and seq in a range holding `page` of them. */
+static double graph_list_links(graph *g, size_t ops)
+{
+    bench *b = g->b;
+    double t0 = now_ns();
+    for (size_t i = 0; i < ops; i++) {
+        cd_arena *a = b->a;
+        unsigned long long s =
+            next_rand(&b->rng) % ((g->links - g->kinds * g->page) / g->kinds + 1) * g->kinds;
+        cd_value *req = ok(cd_map(a)), *filters = ok(cd_list(a));
+        cd_value *kind = ok(cd_map(a)), *seq = ok(cd_map(a)), *facet = ok(cd_map(a));
+        cd_value *k1 = ok(cd_map(a)), *k1b = ok(cd_map(a));
+        set(a, k1, "StringValue", str(a, "k1"));
+        set(a, k1b, "StringValue", str(a, "k1"));
+        set(a, kind, "AttributeName", str(a, "kind"));
+        set(a, kind, "Range", range(a, "INCLUSIVE", k1, "INCLUSIVE", k1b));
+        set(a, seq, "AttributeName", str(a, "seq"));
+        set(a, seq, "Range", range(a, "INCLUSIVE", num(a, s), "EXCLUSIVE",
+                                   num(a, s + g->kinds * g->page)));
+        push(a, filters, kind);
+        push(a, filters, seq);
+        set(a, facet, "SchemaArn", str(a, b->schema_arn));
+        set(a, facet, "TypedLinkName", str(a, "Edge"));
+        set(a, req, "DirectoryArn", str(a, b->dir_arn));
+        set(a, req, "ObjectReference", ref(a, g->hub_ref));
+        set(a, req, "MaxResults", ok(cd_int(a, (int64_t)g->page)));
+        set(a, req, "FilterTypedLink", facet);
+        set(a, req, "FilterAttributeRanges", filters);
+        cd_value *resp = call(b, b->fast, CD_OP_ListOutgoingTypedLinks, req);
+        if (i == 0 && (cd_len(cd_get(resp, "TypedLinkSpecifiers")) != g->page ||
+                       cd_get(resp, "NextToken")))
+            die("ListOutgoingTypedLinks returned %zu links, not %zu",
+                cd_len(cd_get(resp, "TypedLinkSpecifiers")), g->page);
+        cd_arena_reset(a);
+    }
+    return (now_ns() - t0) / (double)ops;
+}
+
+/* LookupPolicy on the depth-10 leaf: 3 paths of 11 objects, a policy on each. */
+static double graph_lookup_policy(graph *g, size_t ops)
+{
+    bench *b = g->b;
+    double t0 = now_ns();
+    for (size_t i = 0; i < ops; i++) {
+        cd_arena *a = b->a;
+        cd_value *req = ok(cd_map(a));
+        set(a, req, "DirectoryArn", str(a, b->dir_arn));
+        set(a, req, "ObjectReference", ref(a, g->leaf_ref));
+        set(a, req, "MaxResults", ok(cd_int(a, 10)));
+        cd_value *resp = call(b, b->fast, CD_OP_LookupPolicy, req);
+        if (i == 0) {
+            const cd_value *paths = cd_get(resp, "PolicyToPathList");
+            size_t entries = 0;
+            for (size_t p = 0; p < cd_len(paths); p++)
+                entries += cd_len(cd_get(paths->u.list.items[p], "Policies"));
+            if (cd_len(paths) != 3 || entries != g->entries || cd_get(resp, "NextToken"))
+                die("LookupPolicy returned %zu paths and %zu entries, not 3 and %zu",
+                    cd_len(paths), entries, g->entries);
+        }
+        cd_arena_reset(a);
+    }
+    return (now_ns() - t0) / (double)ops;
+}
+
+static void read_line(FILE *f, char *dst, size_t cap, const char *what)
+{
+    if (!fgets(dst, (int)cap, f))
+        die("the graph fixture has no %s", what);
+    dst[strcspn(dst, "\n")] = '\0';
+}
+
+/* cd_bench --graph STORE_DIR N REPS SCAN_PAGE POLICY_ENTRIES FIXTURE_FILE */
+static int graph_main(char **argv)
+{
+    bench b = {.rng = 11};
+    graph g = {.b = &b, .n = strtoull(argv[3], NULL, 10), .page = strtoull(argv[5], NULL, 10),
+               .entries = strtoull(argv[6], NULL, 10), .links = 100000, .kinds = 4};
+    int reps = atoi(argv[4]);
+    if (g.n < g.page || g.page == 0 || reps < 1 || reps > MAX_REPS)
+        die("--graph: N must be >= SCAN_PAGE > 0 and REPS in 1..%d", MAX_REPS);
+    FILE *f = fopen(argv[7], "r");
+    if (!f)
+        die("cannot read %s", argv[7]);
+    read_line(f, b.dir_arn, sizeof b.dir_arn, "directory");
+    read_line(f, b.schema_arn, sizeof b.schema_arn, "schema");
+    read_line(f, g.index_ref, sizeof g.index_ref, "index");
+    read_line(f, g.hub_ref, sizeof g.hub_ref, "hub");
+    read_line(f, g.leaf_ref, sizeof g.leaf_ref, "leaf");
+    fclose(f);
+    cd_options o;
+    cd_options_default(&o);
+    o.sync = false;
+    o.limits = CD_LIMITS_NONE;
+    if (cd_open(argv[2], &o, &b.fast, &b.err))
+        die("%s", b.err.message);
+    if (!(b.a = cd_arena_new()))
+        die("out of memory");
+    bool links = strcmp(g.hub_ref, "-") != 0;
+    char names[3][64];
+    snprintf(names[0], sizeof names[0], "c_list_index_range_%zu", g.page);
+    snprintf(names[1], sizeof names[1], "c_list_outgoing_typed_links_%zu", g.page);
+    snprintf(names[2], sizeof names[2], "c_lookup_policy_depth10");
+    struct {
+        const char *name;
+        double (*run)(graph *g, size_t ops);
+        size_t ops;
+        double runs[MAX_REPS];
+    } figs[] = {
+        {names[0], graph_list_index, 100, {0}},
+        {names[1], graph_list_links, 50, {0}},
+        {names[2], graph_lookup_policy, 5000, {0}},
+    };
+    for (int r = 0; r < reps; r++)
+        for (size_t i = 0; i < 3; i++)
+            if (i != 1 || links)
+                figs[i].runs[r] = figs[i].run(&g, figs[i].ops);
+    for (size_t i = 0; i < 3; i++)
+        if (i != 1 || links)
+            printf("result %s %.1f\n", figs[i].name, median(figs[i].runs, reps));
+    cd_arena_free(b.a);
+    cd_close(b.fast);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc == 8 && strcmp(argv[1], "--graph") == 0)
+        return graph_main(argv);
     if (argc != 6)
-        die("usage: cd_bench STORE_DIR N REPS FIXTURE_FILE IDS_FILE");
+        die("usage: cd_bench STORE_DIR N REPS FIXTURE_FILE IDS_FILE\n"
+            "       cd_bench --graph STORE_DIR N REPS SCAN_PAGE POLICY_ENTRIES FIXTURE_FILE");
     size_t n = strtoull(argv[2], NULL, 10);
     int reps = atoi(argv[3]);
     if (n < 1000 || reps < 1 || reps > MAX_REPS)

@@ -6,7 +6,8 @@
 #
 # Three stores: the raw floor's, the one cd_bench.c builds (CreateObject one call at a time;
 # cd_bench.lua reuses it), and the one batch_graph_bench.lua loads through BatchWrite and
-# then measures indexes, typed links, policies and batches on.
+# then measures indexes, typed links, policies and batches on (and `cd_bench --graph` measures
+# its three range listings again from C).
 #
 # Environment: BUILD (build dir, default build), BENCH_N (objects, default 1000000),
 # BENCH_REPS (repetitions per figure, median printed; default 7), LUA (default lua5.4).
@@ -90,7 +91,15 @@ echo "# batches and the graph, from Lua, on a new store: $N objects loaded throu
      "(10k per batch), an index of all $N, 100k typed links out of one object, LookupPolicy" \
      "over 3 paths of 11 objects ($POLICY_ENTRIES entries); range listings return $SCAN_PAGE"
 LUA_PATH="lua/?.lua;lua/?/init.lua;;" LUA_CPATH="$BUILD/lib/?.so;$BUILD/bench/?.so;;" \
-    "$LUA" "$here/batch_graph_bench.lua" "$tmp/bulk" "$N" "$REPS" "$SCAN_PAGE" "$POLICY_ENTRIES" | format
+    "$LUA" "$here/batch_graph_bench.lua" "$tmp/bulk" "$N" "$REPS" "$SCAN_PAGE" "$POLICY_ENTRIES" \
+    "$tmp/graph_fixture" | format
+# The three range figures again from C (cd_call, no Lua conversion), on the same store: the
+# engine's own ratio to the raw scan, beside the Lua one.
+if [ -s "$tmp/graph_fixture" ]; then
+    echo "# the range figures from C (cd_call with cd_value requests; no Lua tables), same store"
+    "$BUILD/bench/cd_bench" --graph "$tmp/bulk" "$N" "$REPS" "$SCAN_PAGE" "$POLICY_ENTRIES" \
+        "$tmp/graph_fixture" | format
+fi
 rm -rf "$tmp/bulk"
 
 awk -v page="$SCAN_PAGE" -v pentries="$POLICY_ENTRIES" '
@@ -134,6 +143,9 @@ awk -v page="$SCAN_PAGE" -v pentries="$POLICY_ENTRIES" '
         target("ListIndex " page " of " v["bulk_load_objects"] ", Lua <= 5x raw scan", "lua_list_index_range_" page, "raw_scan_" page, 5)
         target("ListOutgoingTypedLinks " page " of 100k, Lua <= 5x", "lua_list_outgoing_typed_links_" page, "raw_scan_" page, 5)
         target("LookupPolicy depth 10, 3 paths, Lua <= 5x", "lua_lookup_policy_depth10", "raw_scan_" pentries, 5)
+        target("ListIndex " page ", C (engine only) <= 5x", "c_list_index_range_" page, "raw_scan_" page, 5)
+        target("ListOutgoingTypedLinks " page ", C <= 5x", "c_list_outgoing_typed_links_" page, "raw_scan_" page, 5)
+        target("LookupPolicy depth 10, C <= 5x", "c_lookup_policy_depth10", "raw_scan_" pentries, 5)
         target("durable 20-op BatchWrite <= 1.5x raw commit", "lua_batch_write_20_durable", "raw_commit_durable", 1.5)
         if (v["bulk_load_seconds"] > 0) {
             printf "target %-46s %6.0fk  (limit 150k)  %s\n", "bulk load objects/s >= 150k", rate / 1000, (rate >= 150000 ? "PASS" : "MISS")
@@ -143,3 +155,6 @@ awk -v page="$SCAN_PAGE" -v pentries="$POLICY_ENTRIES" '
 if [ "$N" -lt 1000000 ]; then
     echo "# the targets are for BENCH_N=1000000: with fewer objects the raw floor stays in the CPU caches and the ratios grow"
 fi
+
+# clouddir serve over HTTP (wrk, keep-alive): its own store and figures (serve_bench.sh).
+bash "$here/serve_bench.sh" "$BUILD/bin/clouddir" || echo "# serve_bench.sh failed"
