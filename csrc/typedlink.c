@@ -54,6 +54,8 @@ typedef struct linkfacet {
     size_t fid_len;
     cd_facet label;               /* names the facet in value-check messages */
     cd_value *ref;                /* {SchemaArn, TypedLinkName} for responses (shared) */
+    cd_value *idname;             /* listings: identity attribute names as values (shared) */
+    cd_attrval *idval;            /* listings: one entry's decoded identity values */
 } linkfacet;
 
 static const cd_attrdef *attr_of(const cd_link_facet *f, const char *name, size_t *at)
@@ -754,6 +756,113 @@ static int update_attributes(cd_ctx *c, const cd_value *req, cd_value **resp)
 
 /* ================================================================ listings */
 
+/* A listing builds up to a page (1,000) of TypedLinkSpecifiers: each one is built in one
+ * arena block, with constant member names, the facet's shared TypedLinkFacet map and its
+ * shared attribute-name strings, instead of a dozen small allocations and key copies per
+ * entry.  Responses are read-only trees, so the sharing is safe. */
+typedef struct spec_block {
+    cd_value spec, peer, sel;
+    cd_value ids;
+    cd_mapent spec_ents[4], peer_ents[1];
+    char sel_text[SELECTOR_LEN + 1];
+} spec_block;
+
+/* One {AttributeName, Value = {<member>}} of IdentityAttributeValues. */
+typedef struct idval_block {
+    cd_value nv, value, member;
+    cd_mapent nv_ents[2], value_ents[1];
+} idval_block;
+
+static const char *const member_names[] = {"StringValue", "BinaryValue", "BooleanValue",
+                                           "NumberValue", "DatetimeValue"};
+
+#define BLOCK_ALIGN(n) (((n) + 15) & ~(size_t)15)
+
+static void set_ent(cd_mapent *e, const char *key, size_t n, cd_value *val)
+{
+    e->key = key;
+    e->keylen = n;
+    e->val = val;
+}
+#define SET_ENT(e, literal, val) set_ent(e, literal, sizeof literal - 1, val)
+
+/* What a listing keeps per facet besides prepare()'s: the identity names as values, and room
+ * to decode one entry's identity values. */
+static int prepare_listing(cd_ctx *c, linkfacet *lf)
+{
+    size_t ni = lf->f->nidentity;
+    lf->idname = cd_arena_alloc(c->a, (ni ? ni : 1) * sizeof *lf->idname);
+    lf->idval = cd_arena_alloc(c->a, (ni ? ni : 1) * sizeof *lf->idval);
+    if (!lf->idname || !lf->idval)
+        return cd_oom(c);
+    for (size_t i = 0; i < ni; i++)
+        lf->idname[i] = (cd_value){.type = CDV_STRING,
+                                   .u.s = {lf->f->identity[i], strlen(lf->f->identity[i])}};
+    return 0;
+}
+
+/* The TypedLinkSpecifier of one listed entry: r is at its identity values; self is the listed
+ * object's shared reference, the peer is (peer, tag). */
+static int listed_specifier(cd_ctx *c, const linkfacet *lf, cd_rd *r, cd_value *self,
+                            const char idp[CD_OBJECT_ID_PREFIX], uint64_t peer,
+                            const unsigned char tag[8], bool outgoing, cd_value **out)
+{
+    size_t nid = lf->f->nidentity, text = 0;
+    for (size_t i = 0; i < nid; i++) {
+        cd_slice v = cd_rd_bytes(r);
+        cd_attrval *av = &lf->idval[i];
+        if (r->bad || !cd_attrval_decode(v.p, v.n, av) || av->type == CD_ATTR_VARIANT)
+            return cd_damaged(c, "a typed link entry is malformed");
+        if (av->type != CD_ATTR_BOOLEAN && av->type != CD_ATTR_DATETIME)
+            text += av->n + 1;
+    }
+    size_t items_at = BLOCK_ALIGN(sizeof(spec_block));
+    size_t vals_at = BLOCK_ALIGN(items_at + nid * sizeof(cd_value *));
+    size_t text_at = vals_at + nid * sizeof(idval_block);
+    char *base = cd_arena_alloc(c->a, text_at + text);
+    if (!base)
+        return cd_oom(c);
+    spec_block *b = (spec_block *)base;
+    cd_value **items = (cd_value **)(base + items_at);
+    idval_block *iv = (idval_block *)(base + vals_at);
+    char *p = base + text_at;
+    for (size_t i = 0; i < nid; i++) {
+        const cd_attrval *av = &lf->idval[i];
+        idval_block *x = &iv[i];
+        switch (av->type) {
+        case CD_ATTR_BOOLEAN: x->member = (cd_value){.type = CDV_BOOL, .u.b = av->b}; break;
+        case CD_ATTR_DATETIME: x->member = (cd_value){.type = CDV_TIME, .u.i = av->ms}; break;
+        default:
+            if (av->n)
+                memcpy(p, av->p, av->n);
+            p[av->n] = '\0';
+            x->member = (cd_value){.type = av->type == CD_ATTR_BINARY ? CDV_BYTES : CDV_STRING,
+                                   .u.s = {p, av->n}};
+            p += av->n + 1;
+        }
+        set_ent(&x->value_ents[0], member_names[av->type], strlen(member_names[av->type]),
+                &x->member);
+        x->value = (cd_value){.type = CDV_MAP, .u.map = {x->value_ents, 1, 1}};
+        SET_ENT(&x->nv_ents[0], "AttributeName", &lf->idname[i]);
+        SET_ENT(&x->nv_ents[1], "Value", &x->value);
+        x->nv = (cd_value){.type = CDV_MAP, .u.map = {x->nv_ents, 2, 2}};
+        items[i] = &x->nv;
+    }
+    b->ids = (cd_value){.type = CDV_LIST, .u.list = {items, nid, nid}};
+    b->sel_text[0] = '$';
+    cd_object_id_format_with(idp, peer, tag, b->sel_text + 1);
+    b->sel = (cd_value){.type = CDV_STRING, .u.s = {b->sel_text, SELECTOR_LEN}};
+    SET_ENT(&b->peer_ents[0], "Selector", &b->sel);
+    b->peer = (cd_value){.type = CDV_MAP, .u.map = {b->peer_ents, 1, 1}};
+    SET_ENT(&b->spec_ents[0], "TypedLinkFacet", lf->ref);
+    SET_ENT(&b->spec_ents[1], "SourceObjectReference", outgoing ? self : &b->peer);
+    SET_ENT(&b->spec_ents[2], "TargetObjectReference", outgoing ? &b->peer : self);
+    SET_ENT(&b->spec_ents[3], "IdentityAttributeValues", &b->ids);
+    b->spec = (cd_value){.type = CDV_MAP, .u.map = {b->spec_ents, 4, 4}};
+    *out = &b->spec;
+    return 0;
+}
+
 /* The facets met in one listing (few: one per typed-link facet the object uses). */
 typedef struct facet_memo {
     linkfacet *lf;
@@ -803,7 +912,7 @@ static int facet_of_entry(cd_ctx *c, const cd_directory *d, facet_memo *m,
         m->lf = g;
         m->cap = cap;
     }
-    if ((rc = prepare(c, f, &m->lf[m->n])))
+    if ((rc = prepare(c, f, &m->lf[m->n])) || (rc = prepare_listing(c, &m->lf[m->n])))
         return rc;
     *out = &m->lf[m->n++];
     return 0;
@@ -946,23 +1055,11 @@ static int list_links(cd_ctx *c, const cd_value *req, cd_value **resp, bool outg
             rc = cd_damaged(c, "a typed link entry is malformed");
             break;
         }
-        cd_value *ids = cd_list(c->a);
-        for (size_t i = 0; ids && i < nid; i++) {
-            cd_slice v = cd_rd_bytes(&r);
-            cd_attrval av;
-            if (r.bad || !cd_attrval_decode(v.p, v.n, &av)) {
-                rc = cd_damaged(c, "a typed link entry is malformed");
-                break;
-            }
-            if (!cd_list_push(c->a, ids, name_and_value(c, lf->f->identity[i], &av)))
-                ids = NULL;
-        }
-        if (rc)
+        cd_value *spec = NULL;
+        if ((rc = listed_specifier(c, lf, &r, self, idp, cd_get_u64be(e.suffix), tag, outgoing,
+                                   &spec)))
             break;
-        cd_value *peer = object_ref(c, idp, cd_get_u64be(e.suffix), tag);
-        cd_value *spec = outgoing ? specifier(c, lf, self, peer, ids)
-                                  : specifier(c, lf, peer, self, ids);
-        if (!spec || !cd_list_push(c->a, list, spec)) {
+        if (!cd_list_push(c->a, list, spec)) {
             rc = cd_oom(c);
             break;
         }
