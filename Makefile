@@ -18,14 +18,17 @@ LUA_INCDIR ?=
 LUA_CFLAGS := $(if $(LUA_INCDIR),-I$(LUA_INCDIR),$(shell pkg-config --cflags lua5.4 2>/dev/null || echo -I/usr/include/lua5.4))
 LUA_LIBS   := $(shell pkg-config --libs lua5.4 2>/dev/null || echo -llua5.4)
 ALL_CFLAGS  = $(WARN) -D_GNU_SOURCE -fPIC $(CFLAGS) $(LUA_CFLAGS) -Icsrc $(EXTRA_CFLAGS)
-LDLIBS_CORE = -llmdb -ljansson -lm
+LDLIBS_CORE = -llmdb -ljansson -lm -lcrypto   # libcrypto: SHA-256/HMAC of csrc/sigv4.c
+LDLIBS_SERVE = -lmicrohttpd -pthread   # clouddir serve (csrc/serve.c), in the binary only
 PREFIX  ?= /usr/local
 LUADIR  ?= $(PREFIX)/share/lua/5.4
 LIBDIR  ?= $(PREFIX)/lib/lua/5.4
 BINDIR  ?= $(PREFIX)/bin
 
 # The engine: every csrc/*.c except the fronts (Lua binding, binary) and generators.
-FRONT_SRC := csrc/lua_core.c csrc/main.c
+FRONT_SRC := csrc/lua_core.c csrc/lua_json.c csrc/main.c csrc/serve.c
+# clouddir.core: the Lua binding and its JSON functions (lua_json.c).
+LUA_CORE_OBJ := $(BUILD)/obj/lua_core.o $(BUILD)/obj/lua_json.o
 CORE_SRC  := $(filter-out $(FRONT_SRC),$(wildcard csrc/*.c))
 CORE_OBJ  := $(CORE_SRC:csrc/%.c=$(BUILD)/obj/%.o)
 LUA_SRC   := lua/clouddir.lua $(wildcard lua/clouddir/*.lua)
@@ -47,19 +50,21 @@ $(BUILD)/obj $(BUILD)/lib/clouddir $(BUILD)/bin $(BUILD)/gen:
 $(LIB): $(CORE_OBJ)
 	rm -f $@; ar rcs $@ $^
 
-$(CORE_SO): $(BUILD)/obj/lua_core.o $(LIB) | $(BUILD)/lib/clouddir
-	$(CC) -shared $(CFLAGS) $(EXTRA_LDFLAGS) -o $@ $< $(LIB) $(LDLIBS_CORE)
+$(CORE_SO): $(LUA_CORE_OBJ) $(LIB) | $(BUILD)/lib/clouddir
+	$(CC) -shared $(CFLAGS) $(EXTRA_LDFLAGS) -o $@ $(LUA_CORE_OBJ) $(LIB) $(LDLIBS_CORE)
 
 # The binary embeds the interpreter, clouddir.core and the Lua sources of the module.
 $(EMBED_C): $(LUA_SRC) csrc/embed_lua.lua | $(BUILD)/gen
 	$(LUA) csrc/embed_lua.lua $@ $(LUA_SRC)
 
-$(BIN): $(BUILD)/obj/main.o $(BUILD)/obj/lua_core.o $(EMBED_C) $(LIB) | $(BUILD)/bin
-	$(CC) $(ALL_CFLAGS) $(EXTRA_LDFLAGS) -o $@ $(BUILD)/obj/main.o $(BUILD)/obj/lua_core.o $(EMBED_C) $(LIB) $(LUA_LIBS) -lreadline $(LDLIBS_CORE)
+$(BIN): $(BUILD)/obj/main.o $(LUA_CORE_OBJ) $(BUILD)/obj/serve.o $(EMBED_C) $(LIB) | $(BUILD)/bin
+	$(CC) $(ALL_CFLAGS) $(EXTRA_LDFLAGS) -o $@ $(BUILD)/obj/main.o $(LUA_CORE_OBJ) $(BUILD)/obj/serve.o $(EMBED_C) $(LIB) $(LUA_LIBS) -lreadline $(LDLIBS_SERVE) $(LDLIBS_CORE)
 
 # ---- set-up: install what is missing from Debian (as root), then build ----
 DEB_PACKAGES := gcc make pkg-config lua5.4 liblua5.4-dev liblmdb-dev lmdb-utils \
-                libreadline-dev libjansson-dev lua-busted lua-dkjson
+                libreadline-dev libjansson-dev lua-busted lua-dkjson \
+                libmicrohttpd-dev awscli \
+                libssl-dev nodejs wrk   # sigv4.c; spec/sdkjs (JS SDK scenario); serve bench
 deps:
 	@missing=$$(for p in $(DEB_PACKAGES); do \
 	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; \
@@ -69,6 +74,8 @@ deps:
 	  if [ "$$(id -u)" != 0 ]; then echo "run as root (or install them yourself):" $$missing; exit 1; fi; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	fi
+	@# npm ships inside nodesource's nodejs but is its own package in Debian's.
+	@command -v npm >/dev/null || { [ "$$(id -u)" = 0 ] && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm; }
 
 # The sanitizer build: the same sources under AddressSanitizer + UndefinedBehaviorSanitizer.
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -105,7 +112,7 @@ BENCH_REPS ?= 7
 BENCH_BINS := $(BUILD)/bench/raw_lmdb $(BUILD)/bench/cd_bench $(BUILD)/bench/bench_clock.so
 
 bench: deps
-	$(MAKE) $(BENCH_BINS) $(CORE_SO)
+	$(MAKE) $(BENCH_BINS) $(CORE_SO) $(BIN)
 	BUILD=$(BUILD) BENCH_N=$(BENCH_N) BENCH_REPS=$(BENCH_REPS) LUA=$(LUA) bash spec/bench/run.sh
 
 $(BUILD)/bench/raw_lmdb: spec/bench/raw_lmdb.c

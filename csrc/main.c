@@ -51,6 +51,7 @@
 #include "clouddir.h"
 #include "embedded_lua.h"
 #include "kv.h"          /* cd_kv_version */
+#include "serve.h"       /* clouddir serve */
 
 #define PROGNAME        "clouddir"
 #define PROMPT          "clouddir> "
@@ -91,6 +92,7 @@ typedef struct options {
   const char *limits;   /* --limits value, or NULL for the module's default */
   int store;            /* argv index of the store folder, 0 if none named */
   int script;           /* argv index of the script, 0 if none */
+  int command;          /* argv index of a command word ("schema"), 0 if none */
 } options;
 
 
@@ -101,6 +103,7 @@ typedef struct options {
 static void print_usage (FILE *f) {
   fputs(
   "usage: " PROGNAME " [options] [store] [script.lua [args...]]\n"
+  "       " PROGNAME " [options] [store] schema list|dump|load|show|help [args...]\n"
   "Runs script.lua, or else an interactive prompt, in Lua " LUA_VERSION_MAJOR "."
     LUA_VERSION_MINOR " with a clouddir store open.\n"
   "Globals: clouddir (the module), store (the open store), cd (store:client()).\n"
@@ -127,7 +130,10 @@ static void print_usage (FILE *f) {
   "\n"
   "With no script and no -e, the prompt starts when stdin is a terminal; otherwise\n"
   "stdin is run as the script.  Options -e and -l run in order, after the store opens.\n"
-  "Prompt history is kept in ~/" HISTORY_FILE ".\n", f);
+  "Prompt history is kept in ~/" HISTORY_FILE ".\n"
+  "\n"
+  "'schema' as the store or script is a command on the store's schemas (see\n"
+  "'" PROGNAME " schema help'); a folder or script named schema is written ./schema.\n", f);
   fflush(f);
 }
 
@@ -286,6 +292,32 @@ static int handle_script (lua_State *L, char **argv) {
   return report(L, status, PROGNAME);
 }
 
+/*
+** "clouddir [store] schema ...": argv[0] is the command word, the rest its arguments.  The
+** commands are Lua (lua/clouddir/cli.lua: cli.main(store, command, args...)); their errors
+** print as "clouddir: Code: message".  Pushes true when the command succeeded.
+*/
+static int run_command (lua_State *L, char **argv) {
+  int n = 0;
+  int status;
+  lua_getglobal(L, "require");
+  lua_pushliteral(L, "clouddir.cli");
+  status = docall(L, 1, 1, 0);
+  if (status == LUA_OK) {
+    lua_getfield(L, -1, "main");
+    lua_remove(L, -2);
+    lua_getfield(L, LUA_REGISTRYINDEX, STORE_KEY);
+    for (n = 0; argv[n] != NULL; n++) {
+      luaL_checkstack(L, 1, "too many arguments to the command");
+      lua_pushstring(L, argv[n]);
+    }
+    status = docall(L, n + 1, 1, 0);
+  }
+  if (report(L, status, PROGNAME) != LUA_OK) return 0;
+  lua_pushboolean(L, lua_toboolean(L, -1));
+  return 1;
+}
+
 /* -l mod (global mod, or the part after its last dot) or -l g=mod (global g). */
 static int dolibrary (lua_State *L, const char *spec) {
   int status;
@@ -331,7 +363,11 @@ static const char *collectargs (char **argv, options *o, int *bad) {
   for (i = 1; argv[i] != NULL; i++) {
     const char *a = argv[i];
     *bad = i;
-    if (options_end || a[0] != '-' || a[1] == '\0') {   /* store or script */
+    if (options_end || a[0] != '-' || a[1] == '\0') {   /* store, script or command */
+      if (!options_end && strcmp(a, "schema") == 0) {  /* its arguments are its own */
+        o->command = i;
+        return NULL;
+      }
       if (o->store == 0 && strcmp(a, "-") != 0 && !ends_with(a, ".lua")) {
         o->store = i;
         continue;
@@ -375,7 +411,7 @@ static const char *collectargs (char **argv, options *o, int *bad) {
 /* Runs -e and -l in command-line order (collectargs has validated argv). */
 static int runargs (lua_State *L, char **argv, const options *o) {
   int i;
-  int last = o->script ? o->script : 0;
+  int last = o->script ? o->script : o->command;   /* 0: to the end */
   for (i = 1; argv[i] != NULL && (last == 0 || i < last); i++) {
     const char *a = argv[i];
     if (i == o->store || a[0] != '-' || a[1] == '\0') continue;
@@ -757,6 +793,7 @@ static int pmain (lua_State *L) {
   }
   if (!open_store(L, argv, &o)) return 0;
   if (!runargs(L, argv, &o)) return 0;
+  if (o.command) return run_command(L, argv + o.command);
   if (o.script && handle_script(L, argv + o.script) != LUA_OK) return 0;
   if (o.interactive)
     doREPL(L);
@@ -774,7 +811,11 @@ static int pmain (lua_State *L) {
 
 int main (int argc, char **argv) {
   int status, ok;
-  lua_State *L = luaL_newstate();
+  lua_State *L;
+  /* "clouddir serve ...": the HTTP server (serve.c), no interpreter. */
+  if (argc > 1 && strcmp(argv[1], "serve") == 0)
+    return cd_serve_main(argc - 1, argv + 1);
+  L = luaL_newstate();
   if (L == NULL) {
     l_message(PROGNAME, "cannot create state: not enough memory");
     return EXIT_FAILURE;

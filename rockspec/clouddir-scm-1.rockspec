@@ -23,6 +23,8 @@ external_dependencies = {
    LMDB = { header = "lmdb.h", library = "lmdb" },
    READLINE = { header = "readline/readline.h", library = "readline" },
    JANSSON = { header = "jansson.h", library = "jansson" },
+   MICROHTTPD = { header = "microhttpd.h", library = "microhttpd" },  -- clouddir serve
+   LIBCRYPTO = { header = "openssl/hmac.h", library = "crypto" },  -- serve: Signature V4
 }
 build = {
    type = "make",
@@ -31,8 +33,8 @@ build = {
       CFLAGS = "$(CFLAGS)",
       LUA = "$(LUA)",
       LUA_INCDIR = "$(LUA_INCDIR)",
-      EXTRA_CFLAGS = "-I$(LMDB_INCDIR) -I$(READLINE_INCDIR) -I$(JANSSON_INCDIR)",
-      EXTRA_LDFLAGS = "-L$(LMDB_LIBDIR) -L$(READLINE_LIBDIR) -L$(JANSSON_LIBDIR)",
+      EXTRA_CFLAGS = "-I$(LMDB_INCDIR) -I$(READLINE_INCDIR) -I$(JANSSON_INCDIR) -I$(MICROHTTPD_INCDIR) -I$(LIBCRYPTO_INCDIR)",
+      EXTRA_LDFLAGS = "-L$(LMDB_LIBDIR) -L$(READLINE_LIBDIR) -L$(JANSSON_LIBDIR) -L$(MICROHTTPD_LIBDIR) -L$(LIBCRYPTO_LIBDIR)",
    },
    install_target = "install",
    install_variables = {

@@ -20,7 +20,7 @@ run_c_tests() { # build dir, extra flags
         exe="$1/tests/$(basename "$src" .c)"
         mkdir -p "$1/tests"
         if ! ${CC:-cc} -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -g $2 -Icsrc "$src" \
-                "$1/libclouddir.a" -llmdb -ljansson -lm -o "$exe"; then
+                "$1/libclouddir.a" -llmdb -ljansson -lm -lcrypto -o "$exe"; then
             echo "not ok - $src does not build"
             continue
         fi
@@ -36,12 +36,30 @@ run_specs() { # build dir, label
         echo "not ok - busted exited with status $? ($2)"
 }
 
+# The AWS SDK for JavaScript v3 against `clouddir serve` (spec/sdkjs/scenario.mjs, TAP).
+run_sdkjs() { # build dir
+    echo "# AWS SDK for JavaScript v3 scenario ($1/bin/clouddir)"
+    if ! command -v node >/dev/null; then
+        echo "not ok - sdkjs: node is missing (make deps installs nodejs)"
+        return
+    fi
+    if [ ! -d spec/sdkjs/node_modules/@aws-sdk/client-clouddirectory ] &&
+       ! (cd spec/sdkjs && npm ci --no-audit --no-fund --loglevel=error >&2); then
+        echo "not ok - sdkjs: npm ci in spec/sdkjs failed"
+        return
+    fi
+    node spec/sdkjs/scenario.mjs "$1/bin/clouddir" ||
+        echo "not ok - sdkjs: scenario.mjs exited with status $?"
+}
+
 {
     run_c_tests "$BUILD" ""
     run_specs "$BUILD" "$BUILD"
+    run_sdkjs "$BUILD"
     if [ -n "$ASAN" ]; then
         san="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all"
         run_c_tests "$ASAN" "$san"
+        run_sdkjs "$ASAN"
         # lua5.4 itself is not instrumented: preload the runtimes into it.
         LD_PRELOAD="$(${CC:-cc} -print-file-name=libasan.so) $(${CC:-cc} -print-file-name=libubsan.so)" \
         ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:exitcode=23" \
