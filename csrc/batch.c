@@ -516,24 +516,68 @@ static int write_item(cd_ctx *c, batch_state *st, const cd_value *dir_arn, size_
     return 0;
 }
 
+/* ------------------------------------------------------------------ running the items */
+
+/* Runs item `index` of a batch call in the scratch arena (c->a); *out, in the call's arena,
+ * is its response.  Non-zero only for failures of the whole call. */
+typedef int batch_item_fn(cd_ctx *c, void *ud, const cd_value *dir_arn, size_t index,
+                          const cd_value *item, cd_value **out);
+
+/* The request-level part of a batch call: the directory checked (*d), *resp set to
+ * {"Responses": list}, *ops the Operations. */
+static int begin_batch(cd_ctx *c, const cd_value *req, cd_directory **d, const cd_value **ops,
+                       cd_value **list, cd_value **resp)
+{
+    int rc = cd_request_directory(c, req, d);
+    if (rc)
+        return rc;
+    *ops = cd_get(req, "Operations");
+    *list = cd_list(c->a);
+    if (!*list || !(*resp = wrap1(c->a, "Responses", 9, *list)))
+        return cd_oom(c);
+    return 0;
+}
+
+/* Runs the n items of ops one by one, each in a fresh scratch arena (an item's garbage dies
+ * with it), appending their responses to list; stops at the first failure of the call. */
+static int run_items(cd_ctx *c, const cd_value *req, const cd_value *ops, size_t n,
+                     cd_value *list, batch_item_fn *item, void *ud)
+{
+    cd_arena *call = c->a, *scratch = cd_arena_new();
+    if (!scratch)
+        return cd_oom(c);
+    const cd_value *dir_arn = cd_get(req, "DirectoryArn");
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        cd_arena_reset(scratch);
+        c->a = scratch;
+        cd_value *r = NULL;
+        rc = item(c, ud, dir_arn, i, ops->u.list.items[i], &r);
+        c->a = call;
+        if (rc == 0 && !cd_list_push(call, list, r))
+            rc = cd_oom(c);
+    }
+    cd_arena_free(scratch);
+    return rc;
+}
+
+static int write_one(cd_ctx *c, void *ud, const cd_value *dir_arn, size_t index,
+                     const cd_value *item, cd_value **out)
+{
+    return write_item(c, ud, dir_arn, index, item, out);
+}
+
 static int batch_write(cd_ctx *c, const cd_value *req, cd_value **resp)
 {
     cd_directory *d;
-    int rc = cd_request_directory(c, req, &d);
-    if (rc)
-        return rc;
-    const cd_value *ops = cd_get(req, "Operations");
-    cd_value *list = cd_list(c->a);
-    if (!list || !(*resp = wrap1(c->a, "Responses", 9, list)))
-        return cd_oom(c);
+    const cd_value *ops = NULL;
+    cd_value *list;
+    int rc = begin_batch(c, req, &d, &ops, &list, resp);
     size_t n = cd_len(ops);
-    if (n == 0)
-        return 0;
+    if (rc || n == 0)
+        return rc;
 
     batch_state st = {.hook = {resolve_name}, .d = d, .a = c->a};
-    cd_arena *scratch = cd_arena_new();
-    if (!scratch)
-        return cd_oom(c);
     /* The items look up the same directory and facets again and again: the memo keeps
      * them for the call (no item changes the catalog; store.h). */
     cd_call_memo memo = {.facets = {.a = c->a}};
@@ -541,19 +585,9 @@ static int batch_write(cd_ctx *c, const cd_value *req, cd_value **resp)
     void *outer_batch = c->batch;
     c->batch = &st;
     c->memo = &memo;
-    const cd_value *dir_arn = cd_get(req, "DirectoryArn");
-    for (size_t i = 0; i < n && rc == 0; i++) {
-        cd_arena_reset(scratch);
-        c->a = scratch;
-        cd_value *r = NULL;
-        rc = write_item(c, &st, dir_arn, i, ops->u.list.items[i], &r);
-        c->a = st.a;
-        if (rc == 0 && !cd_list_push(c->a, list, r))
-            rc = cd_oom(c);
-    }
+    rc = run_items(c, req, ops, n, list, write_one, &st);
     c->batch = outer_batch;
     c->memo = outer_memo;
-    cd_arena_free(scratch);
     return rc;
 }
 
@@ -610,36 +644,25 @@ static int read_item(cd_ctx *c, cd_arena *a, const cd_value *dir_arn, const cd_v
     return 0;
 }
 
+static int read_one(cd_ctx *c, void *ud, const cd_value *dir_arn, size_t index,
+                    const cd_value *item, cd_value **out)
+{
+    (void)index;
+    return read_item(c, ud, dir_arn, item, out);
+}
+
 static int batch_read(cd_ctx *c, const cd_value *req, cd_value **resp)
 {
     /* Request-level check first; d is not used afterwards (in a read snapshot it may
      * point into the handle's directory cache, which the items' own lookups refill). */
     cd_directory *d;
-    int rc = cd_request_directory(c, req, &d);
-    if (rc)
-        return rc;
-    const cd_value *ops = cd_get(req, "Operations");
-    cd_value *list = cd_list(c->a);
-    if (!list || !(*resp = wrap1(c->a, "Responses", 9, list)))
-        return cd_oom(c);
+    const cd_value *ops = NULL;
+    cd_value *list;
+    int rc = begin_batch(c, req, &d, &ops, &list, resp);
     size_t n = cd_len(ops);
-    if (n == 0)
-        return 0;
-    cd_arena *call = c->a, *scratch = cd_arena_new();
-    if (!scratch)
-        return cd_oom(c);
-    const cd_value *dir_arn = cd_get(req, "DirectoryArn");
-    for (size_t i = 0; i < n && rc == 0; i++) {
-        cd_arena_reset(scratch);
-        c->a = scratch;
-        cd_value *r = NULL;
-        rc = read_item(c, call, dir_arn, ops->u.list.items[i], &r);
-        c->a = call;
-        if (rc == 0 && !cd_list_push(call, list, r))
-            rc = cd_oom(c);
-    }
-    cd_arena_free(scratch);
-    return rc;
+    if (rc || n == 0)
+        return rc;
+    return run_items(c, req, ops, n, list, read_one, c->a);
 }
 
 const cd_handler_entry cd_batch_handlers[] = {

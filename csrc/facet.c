@@ -384,6 +384,42 @@ static int create_facet(cd_ctx *c, const cd_value *req, cd_value **resp)
 
 /* ================================================================ UpdateFacet */
 
+/* A copy of attrs[0..n) in a, with room for nu more (each update may add one). */
+static cd_attrdef *attrs_for_update(cd_arena *a, const cd_attrdef *attrs, size_t n, size_t nu)
+{
+    cd_attrdef *copy = cd_arena_alloc(a, (n + nu + 1) * sizeof *copy);
+    if (copy && n)
+        memcpy(copy, attrs, n * sizeof *copy);
+    return copy;
+}
+
+/* AttributeUpdates[i] of an update of a facet with attributes attrs[0..n): its Attribute,
+ * Action and attribute name, each required, the name not updated before; *at is where that
+ * attribute stands in attrs (n when the facet does not have it yet). */
+static int read_attribute_update(cd_ctx *c, const cd_value *ups, size_t i, const cd_attrdef *attrs,
+                                 size_t n, const cd_value **attr, const char **action,
+                                 const char **name, size_t *at)
+{
+    const cd_value *u = ups->u.list.items[i];
+    *attr = cd_get(u, "Attribute");
+    *action = cd_get_str(u, "Action", NULL);
+    *name = cd_get_str(*attr, "Name", NULL);
+    if (!*name || !*action)
+        return cd_fail(c->err, CD_E_ValidationException,
+                       "AttributeUpdates[%zu] needs Attribute.Name and Action", i);
+    for (size_t j = 0; j < i; j++) {
+        const char *prev = cd_get_str(cd_get(ups->u.list.items[j], "Attribute"), "Name", NULL);
+        if (prev && strcmp(prev, *name) == 0)
+            return cd_fail(c->err, CD_E_InvalidFacetUpdateException,
+                           "AttributeUpdates[%zu]: attribute '%s' is updated twice", i, *name);
+    }
+    *at = n;
+    for (size_t j = 0; j < n; j++)
+        if (strcmp(attrs[j].name, *name) == 0)
+            *at = j;
+    return 0;
+}
+
 /* After facet `old` of schema s changed into f: every reference of s that targets it must
  * still find an attribute definition there (InvalidFacetUpdateException, naming the
  * reference).  References of f itself count when it had them before; a new one is checked by
@@ -469,29 +505,14 @@ static int update_facet(cd_ctx *c, const cd_value *req, cd_value **resp)
     }
     const cd_value *ups = cd_get(req, "AttributeUpdates");
     size_t nu = cd_len(ups);
-    f.attrs = cd_arena_alloc(c->a, (old->nattrs + nu + 1) * sizeof *f.attrs);
-    if (!f.attrs)
+    if (!(f.attrs = attrs_for_update(c->a, old->attrs, old->nattrs, nu)))
         return cd_oom(c);
-    if (old->nattrs)
-        memcpy(f.attrs, old->attrs, old->nattrs * sizeof *f.attrs);
     for (size_t i = 0; i < nu; i++) {
-        const cd_value *u = ups->u.list.items[i];
-        const cd_value *fa = cd_get(u, "Attribute");
-        const char *action = cd_get_str(u, "Action", NULL);
-        const char *an = cd_get_str(fa, "Name", NULL);
-        if (!an || !action)
-            return cd_fail(c->err, CD_E_ValidationException,
-                           "AttributeUpdates[%zu] needs Attribute.Name and Action", i);
-        for (size_t j = 0; j < i; j++) {
-            const char *prev = cd_get_str(cd_get(ups->u.list.items[j], "Attribute"), "Name", NULL);
-            if (prev && strcmp(prev, an) == 0)
-                return cd_fail(c->err, CD_E_InvalidFacetUpdateException,
-                               "AttributeUpdates[%zu]: attribute '%s' is updated twice", i, an);
-        }
-        size_t at = f.nattrs;
-        for (size_t j = 0; j < f.nattrs; j++)
-            if (strcmp(f.attrs[j].name, an) == 0)
-                at = j;
+        const cd_value *fa;
+        const char *action, *an;
+        size_t at;
+        if ((rc = read_attribute_update(c, ups, i, f.attrs, f.nattrs, &fa, &action, &an, &at)))
+            return rc;
         if (strcmp(action, "DELETE") == 0) {
             if (at == f.nattrs)
                 return cd_fail(c->err, CD_E_InvalidFacetUpdateException,
@@ -854,28 +875,14 @@ static int update_link_facet(cd_ctx *c, const cd_value *req, cd_value **resp)
     const cd_value *ups = cd_get(req, "AttributeUpdates");
     size_t nu = cd_len(ups);
     cd_link_facet f = *old;
-    f.attrs = cd_arena_alloc(c->a, (old->nattrs + nu + 1) * sizeof *f.attrs);
-    if (!f.attrs)
+    if (!(f.attrs = attrs_for_update(c->a, old->attrs, old->nattrs, nu)))
         return cd_oom(c);
-    if (old->nattrs)
-        memcpy(f.attrs, old->attrs, old->nattrs * sizeof *f.attrs);
     for (size_t i = 0; i < nu; i++) {
-        const cd_value *u = ups->u.list.items[i];
-        const cd_value *ta = cd_get(u, "Attribute");
-        const char *action = cd_get_str(u, "Action", NULL);
-        const char *an = cd_get_str(ta, "Name", NULL);
-        if (!an || !action)
-            return cd_fail(c->err, CD_E_ValidationException,
-                           "AttributeUpdates[%zu] needs Attribute.Name and Action", i);
-        for (size_t j = 0; j < i; j++)
-            if (strcmp(cd_get_str(cd_get(ups->u.list.items[j], "Attribute"), "Name", NULL),
-                       an) == 0)
-                return cd_fail(c->err, CD_E_InvalidFacetUpdateException,
-                               "AttributeUpdates[%zu]: attribute '%s' is updated twice", i, an);
-        size_t at = f.nattrs;
-        for (size_t j = 0; j < f.nattrs; j++)
-            if (strcmp(f.attrs[j].name, an) == 0)
-                at = j;
+        const cd_value *ta;
+        const char *action, *an;
+        size_t at;
+        if ((rc = read_attribute_update(c, ups, i, f.attrs, f.nattrs, &ta, &action, &an, &at)))
+            return rc;
         if (strcmp(action, "DELETE") == 0) {
             if (at == f.nattrs)
                 return cd_fail(c->err, CD_E_InvalidFacetUpdateException,

@@ -518,13 +518,7 @@ end
 
 -- {====================================================== typed links
 
-local function list_all(client, op, req, field)
-  return support.all_pages(function(token)
-    req.NextToken = token
-    local r = client:call(op, req)
-    return r[field] or {}, r.NextToken
-  end)
-end
+local list_all = support.list_all
 
 -- Per batch: typed-link facet key ("Name" or "schema/Name") -> { facet (the API's
 -- TypedLinkSchemaAndFacetName), identity (attribute names in order), types, keys }.

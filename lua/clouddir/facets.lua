@@ -12,45 +12,22 @@
 -- CloudDirectory/1.0) are found by name when no applied schema has a facet of that name.
 local support = require "clouddir.support"
 local values = require "clouddir.values"
+local catalogs = require "clouddir.catalog"
 
 local facets = {}
 
 local BASE = { NODE = "NODE", LEAF_NODE = "LEAF_NODE", POLICY = "POLICY" }
 local BASE_ATTRS = { POLICY = { policy_type = "STRING", policy_document = "BINARY" } }
 
-local function base_arn(dir) return dir.arn .. "/schema/CloudDirectory/1.0" end
+local base_arn = support.base_schema_arn
 
-local function list_all(client, op, req, field)
-  return support.all_pages(function(token)
-    req.NextToken = token
-    local r = client:call(op, req)
-    return r[field] or {}, r.NextToken
-  end)
-end
+local list_all = support.list_all
 
 -- One entry per (schema ARN, facet name): { arn, schema (its name), name, type, attrs }.
-local function entry(cat, arn, schema_name, name)
-  local key = arn .. "\0" .. name
-  local e = cat.entries[key]
-  if not e then
-    e = { arn = arn, schema = schema_name, name = name }
-    cat.entries[key] = e
-    local same = cat.by_name[name] or {}
-    same[#same + 1] = e
-    cat.by_name[name] = same
-  end
-  return e
-end
+local entry = catalogs.entry
 
 local function load(dir)
-  local cat = { entries = {}, by_name = {} }
-  for _, arn in ipairs(list_all(dir.client, "ListAppliedSchemaArns",
-                                { DirectoryArn = dir.arn }, "SchemaArns")) do
-    local _, schema_name = support.parse_schema_arn(arn)
-    for _, name in ipairs(list_all(dir.client, "ListFacetNames", { SchemaArn = arn }, "FacetNames")) do
-      entry(cat, arn, schema_name, name)
-    end
-  end
+  local cat = catalogs.load(dir, "ListFacetNames")
   dir._facets = cat
   return cat
 end
@@ -60,15 +37,7 @@ local function catalog(dir) return dir._facets or load(dir) end
 --- Forgets what the handle knew (after a schema change made through another handle).
 function facets.forget(dir) dir._facets, dir._typed_links = nil, nil end
 
-local function find(cat, key)
-  local schema_name, name = key:match("^([^/]+)/(.+)$")
-  name = name or key
-  local found = {}
-  for _, e in ipairs(cat.by_name[name] or {}) do
-    if not schema_name or e.schema == schema_name then found[#found + 1] = e end
-  end
-  return found
-end
+local find = catalogs.find
 
 --- The facet entry for a key ("Person" or "org/Person"); raises FacetValidationException
 -- when no applied schema has it, or when the bare name is ambiguous.

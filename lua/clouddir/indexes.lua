@@ -23,17 +23,12 @@ local methods = {}
 local Index = kinds.define("clouddir.Index", methods)
 indexes.Index, indexes.methods = Index, methods
 
-local function base_arn(dir) return dir.arn .. "/schema/CloudDirectory/1.0" end
+local base_arn = support.base_schema_arn
 
 --- The Index handle of object id in dir.
 function indexes.handle(dir, id) return kinds.handle(Index, dir, id) end
 
-local function me(idx, method)
-  if getmetatable(idx) ~= Index then
-    error(("calling '%s' on bad self (clouddir.Index expected)"):format(method), 3)
-  end
-  return idx:directory(), idx:ref()
-end
+local me = kinds.self_check(Index)
 
 -- What an index is defined on never changes: read it once per handle.
 local definitions = setmetatable({}, { __mode = "k" })

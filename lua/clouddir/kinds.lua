@@ -22,6 +22,17 @@ function kinds.define(name, own)
   return mt
 end
 
+--- The `me` of a kind's methods: me(h, method) -> h's directory and reference, after
+-- checking that h is a handle of kind mt (otherwise an error at the method's caller).
+function kinds.self_check(mt)
+  return function(h, method)
+    if getmetatable(h) ~= mt then
+      error(("calling '%s' on bad self (%s expected)"):format(method, mt.__name), 3)
+    end
+    return h:directory(), h:ref()
+  end
+end
+
 --- The handle of object id in dir, of the kind mt.
 function kinds.handle(mt, dir, id)
   return setmetatable(object.handle(dir, id), mt)

@@ -22,44 +22,20 @@ local values = require "clouddir.values"
 local ranges = require "clouddir.ranges"
 local object = require "clouddir.object"
 local directory = require "clouddir.directory"
+local catalogs = require "clouddir.catalog"
 
 local links = {}
 
 -- Typed-link facets of a directory ----------------------------------------------------------
 
-local function list_all(client, op, req, field)
-  return support.all_pages(function(token)
-    req.NextToken = token
-    local r = client:call(op, req)
-    return r[field] or {}, r.NextToken
-  end)
-end
+local list_all = support.list_all
 
 -- One entry per (applied schema ARN, typed-link facet name): { arn, schema, name }, and once
 -- read, attrs ({ name = type }), names (sorted) and identity (IdentityAttributeOrder).
-local function entry(cat, arn, schema_name, name)
-  local key = arn .. "\0" .. name
-  local e = cat.entries[key]
-  if not e then
-    e = { arn = arn, schema = schema_name, name = name }
-    cat.entries[key] = e
-    local same = cat.by_name[name] or {}
-    same[#same + 1] = e
-    cat.by_name[name] = same
-  end
-  return e
-end
+local entry = catalogs.entry
 
 local function load(dir)
-  local cat = { entries = {}, by_name = {} }
-  for _, arn in ipairs(list_all(dir.client, "ListAppliedSchemaArns",
-                                { DirectoryArn = dir.arn }, "SchemaArns")) do
-    local _, schema_name = support.parse_schema_arn(arn)
-    for _, name in ipairs(list_all(dir.client, "ListTypedLinkFacetNames",
-                                   { SchemaArn = arn }, "FacetNames")) do
-      entry(cat, arn, schema_name, name)
-    end
-  end
+  local cat = catalogs.load(dir, "ListTypedLinkFacetNames")
   dir._typed_links = cat
   return cat
 end
@@ -81,15 +57,7 @@ local function details(dir, e)
   return e
 end
 
-local function find(cat, key)
-  local schema_name, name = key:match("^([^/]+)/(.+)$")
-  name = name or key
-  local found = {}
-  for _, e in ipairs(cat.by_name[name] or {}) do
-    if not schema_name or e.schema == schema_name then found[#found + 1] = e end
-  end
-  return found
-end
+local find = catalogs.find
 
 --- The typed-link facet a key names ("Manages" or "org/Manages"), with its details.
 -- Raises FacetValidationException when no applied schema has it, or the name is ambiguous.

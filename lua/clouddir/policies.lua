@@ -23,17 +23,12 @@ local methods = {}
 local Policy = kinds.define("clouddir.Policy", methods)
 policies.Policy, policies.methods = Policy, methods
 
-local function base_arn(dir) return dir.arn .. "/schema/CloudDirectory/1.0" end
+local base_arn = support.base_schema_arn
 
 --- The Policy handle of object id in dir.
 function policies.handle(dir, id) return kinds.handle(Policy, dir, id) end
 
-local function me(p, method)
-  if getmetatable(p) ~= Policy then
-    error(("calling '%s' on bad self (clouddir.Policy expected)"):format(method), 3)
-  end
-  return p:directory(), p:ref()
-end
+local me = kinds.self_check(Policy)
 
 local function me_obj(obj, method)
   if not object.is_handle(obj) then

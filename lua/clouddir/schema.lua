@@ -262,13 +262,7 @@ function schema.handle(store, client, arn)
                         version = version, minor = minor }, Schema)
 end
 
-local function list_all(client, op, req, field)
-  return support.all_pages(function(token)
-    req.NextToken = token
-    local r = client:call(op, req)
-    return r[field] or {}, r.NextToken
-  end)
-end
+local list_all = support.list_all
 
 --- The names of the schema's facets, sorted.
 function Schema:facet_names()

@@ -157,6 +157,16 @@ function support.all_pages(fetch)
   return out
 end
 
+--- Every item of a paginated list operation: client:call(op, req) page after page, the
+-- items under field.
+function support.list_all(client, op, req, field)
+  return support.all_pages(function(token)
+    req.NextToken = token
+    local r = client:call(op, req)
+    return r[field] or {}, r.NextToken
+  end)
+end
+
 --- The keys of t, sorted (maps from the API come back as Lua tables, which have no order).
 function support.sorted_keys(t)
   local keys = {}
@@ -166,6 +176,9 @@ function support.sorted_keys(t)
 end
 
 -- ARNs ---------------------------------------------------------------------------------------
+
+--- The ARN of the service's own schema (CloudDirectory/1.0) as applied to directory dir.
+function support.base_schema_arn(dir) return dir.arn .. "/schema/CloudDirectory/1.0" end
 
 --- Parses a schema ARN: returns state ("development" | "published" | "applied" | "managed"),
 -- name, version, minor (nil when absent), and for applied schemas the directory ARN.
