@@ -982,45 +982,6 @@ static json_t *json_identity(const cd_link_facet *f)
     return o;
 }
 
-/* Names under prefix + sid, in key (strcmp) order. */
-static int stored_names(cd_ctx *c, unsigned char prefix, uint32_t sid, const char ***names,
-                        size_t *n)
-{
-    unsigned char p[5];
-    p[0] = prefix;
-    cd_put_u32be(p + 1, sid);
-    size_t cap = 16;
-    *n = 0;
-    *names = cd_arena_alloc(c->a, cap * sizeof **names);
-    if (!*names)
-        return cd_oom(c);
-    cd_cursor *cur;
-    int rc = cd_kv_cursor(c->txn, &cur, c->err);
-    if (rc)
-        return rc;
-    cd_slice k, v;
-    rc = cd_cursor_seek(cur, (cd_slice){p, 5}, &k, &v, c->err);
-    while (rc == 0 && k.n >= 5 && memcmp(k.p, p, 5) == 0) {
-        if (*n == cap) {
-            const char **more = cd_arena_alloc(c->a, 2 * cap * sizeof *more);
-            if (!more) {
-                rc = cd_oom(c);
-                break;
-            }
-            memcpy(more, *names, cap * sizeof *more);
-            *names = more;
-            cap *= 2;
-        }
-        if (!((*names)[(*n)++] = cd_arena_strndup(c->a, (const char *)k.p + 5, k.n - 5))) {
-            rc = cd_oom(c);
-            break;
-        }
-        rc = cd_cursor_next(cur, &k, &v, c->err);
-    }
-    cd_cursor_close(cur);
-    return rc == CD_KV_NOTFOUND ? 0 : rc;
-}
-
 /* The published ARN a schema's document names as its source. */
 static const char *source_arn(cd_ctx *c, const cd_schema *s)
 {
@@ -1040,7 +1001,7 @@ static int names_of(cd_ctx *c, const cd_schema *s, bool links, const char ***nam
     else if (s->kind == CD_SCHEMA_MANAGED)
         fixed = links ? cd_managed_link_facet_names : cd_managed_facet_names;
     else
-        return stored_names(c, links ? CDK_LINK_FACET : CDK_FACET, s->sid, names, n);
+        return cd_stored_names(c, links ? CDK_LINK_FACET : CDK_FACET, s->sid, names, n);
     for (*n = 0; fixed[*n]; (*n)++) {
     }
     *names = (const char **)fixed;

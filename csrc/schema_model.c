@@ -1222,3 +1222,42 @@ int cd_page_reply(cd_ctx *c, const char *member, cd_value *items, const char *to
     *resp = r;
     return 0;
 }
+
+/* The names stored under prefix (F or L) + sid, in key (strcmp) order, in the arena. */
+int cd_stored_names(cd_ctx *c, unsigned char prefix, uint32_t sid, const char ***names,
+                    size_t *n)
+{
+    unsigned char p[5];
+    p[0] = prefix;
+    cd_put_u32be(p + 1, sid);
+    size_t cap = 16;
+    *n = 0;
+    *names = cd_arena_alloc(c->a, cap * sizeof **names);
+    if (!*names)
+        return cd_oom(c);
+    cd_cursor *cur;
+    int rc = cd_kv_cursor(c->txn, &cur, c->err);
+    if (rc)
+        return rc;
+    cd_slice k, v;
+    rc = cd_cursor_seek(cur, (cd_slice){p, 5}, &k, &v, c->err);
+    while (rc == 0 && k.n >= 5 && memcmp(k.p, p, 5) == 0) {
+        if (*n == cap) {
+            const char **more = cd_arena_alloc(c->a, 2 * cap * sizeof *more);
+            if (!more) {
+                rc = cd_oom(c);
+                break;
+            }
+            memcpy(more, *names, cap * sizeof *more);
+            *names = more;
+            cap *= 2;
+        }
+        if (!((*names)[(*n)++] = cd_arena_strndup(c->a, (const char *)k.p + 5, k.n - 5))) {
+            rc = cd_oom(c);
+            break;
+        }
+        rc = cd_cursor_next(cur, &k, &v, c->err);
+    }
+    cd_cursor_close(cur);
+    return rc == CD_KV_NOTFOUND ? 0 : rc;
+}

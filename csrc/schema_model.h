@@ -205,4 +205,9 @@ int cd_page_array(cd_ctx *c, const cd_value *req, const void *scope, size_t sn,
 int cd_page_reply(cd_ctx *c, const char *member, cd_value *items, const char *token,
                   cd_value **resp);
 
+/* The facet (prefix CDK_FACET) or typed-link facet (CDK_LINK_FACET) names stored for schema
+ * sid, in key (strcmp) order, in the arena. */
+int cd_stored_names(cd_ctx *c, unsigned char prefix, uint32_t sid, const char ***names,
+                    size_t *n);
+
 #endif

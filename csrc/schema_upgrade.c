@@ -36,49 +36,12 @@ typedef struct content {
     cd_link_facet **l;        /* in name order */
 } content;
 
-/* The names stored under prefix (F or L) + sid, in key order. */
-static int stored_names(cd_ctx *c, unsigned char prefix, uint32_t sid, const char ***names,
-                        size_t *n)
-{
-    unsigned char p[5];
-    p[0] = prefix;
-    cd_put_u32be(p + 1, sid);
-    cd_cursor *cur;
-    int rc = cd_kv_cursor(c->txn, &cur, c->err);
-    if (rc)
-        return rc;
-    size_t cap = 8;
-    *n = 0;
-    *names = cd_arena_alloc(c->a, cap * sizeof **names);
-    cd_slice k, v;
-    rc = *names ? cd_cursor_seek(cur, (cd_slice){p, 5}, &k, &v, c->err) : cd_oom(c);
-    while (rc == 0 && k.n >= 5 && memcmp(k.p, p, 5) == 0) {
-        if (*n == cap) {
-            const char **more = cd_arena_alloc(c->a, 2 * cap * sizeof *more);
-            if (!more) {
-                rc = cd_oom(c);
-                break;
-            }
-            memcpy(more, *names, cap * sizeof *more);
-            *names = more;
-            cap *= 2;
-        }
-        if (!((*names)[(*n)++] = cd_arena_strndup(c->a, (const char *)k.p + 5, k.n - 5))) {
-            rc = cd_oom(c);
-            break;
-        }
-        rc = cd_cursor_next(cur, &k, &v, c->err);
-    }
-    cd_cursor_close(cur);
-    return rc == CD_KV_NOTFOUND ? 0 : rc;
-}
-
 /* Every facet and typed-link facet of stored schema s, as declared. */
 static int load_content(cd_ctx *c, const cd_schema *s, content *out)
 {
     const char **fn, **ln;
-    int rc = stored_names(c, CDK_FACET, s->sid, &fn, &out->nf);
-    if (rc || (rc = stored_names(c, CDK_LINK_FACET, s->sid, &ln, &out->nl)))
+    int rc = cd_stored_names(c, CDK_FACET, s->sid, &fn, &out->nf);
+    if (rc || (rc = cd_stored_names(c, CDK_LINK_FACET, s->sid, &ln, &out->nl)))
         return rc;
     out->s = s;
     out->f = cd_arena_alloc(c->a, (out->nf + 1) * sizeof *out->f);
