@@ -32,7 +32,24 @@
  *
  * BatchRead: one read snapshot; each item succeeds ({SuccessfulResponse = {Kind = ...}}) or
  * fails ({ExceptionResponse = {Type, Message}}) on its own.  Only a missing or disabled
- * directory (checked before any item) and store failures fail the whole call. */
+ * directory (checked before any item), the per-call limits below and store failures fail
+ * the whole call.
+ *
+ * Per-call read limits under limits = "aws" (semantics §8.1, §8.2, §10), summed over the
+ * items with repeats (the same object read twice counts twice), raised as a top-level
+ * LimitExceededException as soon as a count passes its cap:
+ *   - at most 200 read objects.  Every item counts the objects its references read, taken
+ *     from the selector text before it runs, whether it then succeeds or not: a path counts
+ *     each link it follows ("/a/b" reads a and b), "/" the root, "$id" one.  A successful
+ *     item adds the objects its answer lists (its kind's `entries`: children, parents,
+ *     index entries, attached indices or policies, policy attachments, the other end of
+ *     each typed link, the objects of each parent path, the objects on each LookupPolicy
+ *     path plus its policies).
+ *   - at most 1,000 read attribute values: the values a successful item's answer lists
+ *     (Attributes, the IndexedAttributes of index entries, the IdentityAttributeValues of
+ *     typed links).
+ * Counting looks only at the request and the answers, never at the store.  Under
+ * limits = "none" nothing is counted. */
 #include <string.h>
 #include "selector.h"
 #include "store.h"
@@ -131,6 +148,13 @@ typedef struct read_kind {
     int op;
     const char *const *req;    /* batch item member -> single request member */
     const char *const *resp;   /* single response member -> batch response member */
+    /* What the item reads, for the limits = "aws" counts (see the top of the file): */
+    const char *const *refs;   /* request references ("A" or "A.B") it resolves */
+    const char *entries;       /* response list or map of the objects it read */
+    const char *entry_objects; /* NULL: each entry is one object; else the entry's list of them */
+    const char *entry_path;    /* the entry's path text: the objects on it are read too */
+    const char *entry_values;  /* the entry's list of attribute values */
+    const char *values;        /* response list of attribute values */
 } read_kind;
 
 #define PAGED(...) LIST(__VA_ARGS__, "NextToken", "NextToken", "MaxResults", "MaxResults")
@@ -142,51 +166,73 @@ typedef struct read_kind {
 static const read_kind read_kinds[] = {
     {"ListObjectAttributes", CD_OP_ListObjectAttributes,
      PAGED("ObjectReference", "ObjectReference", "FacetFilter", "FacetFilter"),
-     LIST("Attributes", "Attributes", "NextToken", "NextToken")},
+     LIST("Attributes", "Attributes", "NextToken", "NextToken"),
+     .refs = LIST("ObjectReference"), .values = "Attributes"},
     {"ListObjectChildren", CD_OP_ListObjectChildren,
      PAGED("ObjectReference", "ObjectReference"),
-     LIST("Children", "Children", "NextToken", "NextToken")},
+     LIST("Children", "Children", "NextToken", "NextToken"),
+     .refs = LIST("ObjectReference"), .entries = "Children"},
     {"ListAttachedIndices", CD_OP_ListAttachedIndices,
      PAGED("TargetReference", "TargetReference"),
-     LIST("IndexAttachments", "IndexAttachments", "NextToken", "NextToken")},
+     LIST("IndexAttachments", "IndexAttachments", "NextToken", "NextToken"),
+     .refs = LIST("TargetReference"), .entries = "IndexAttachments",
+     .entry_values = "IndexedAttributes"},
     {"ListObjectParentPaths", CD_OP_ListObjectParentPaths,
      PAGED("ObjectReference", "ObjectReference"),
      LIST("PathToObjectIdentifiersList", "PathToObjectIdentifiersList", "NextToken",
-          "NextToken")},
+          "NextToken"),
+     .refs = LIST("ObjectReference"), .entries = "PathToObjectIdentifiersList",
+     .entry_objects = "ObjectIdentifiers"},
     {"GetObjectInformation", CD_OP_GetObjectInformation,
      LIST("ObjectReference", "ObjectReference"),
-     LIST("SchemaFacets", "SchemaFacets", "ObjectIdentifier", "ObjectIdentifier")},
+     LIST("SchemaFacets", "SchemaFacets", "ObjectIdentifier", "ObjectIdentifier"),
+     .refs = LIST("ObjectReference")},
     {"GetObjectAttributes", CD_OP_GetObjectAttributes,
      LIST("ObjectReference", "ObjectReference", "SchemaFacet", "SchemaFacet", "AttributeNames",
           "AttributeNames"),
-     LIST("Attributes", "Attributes")},
+     LIST("Attributes", "Attributes"),
+     .refs = LIST("ObjectReference"), .values = "Attributes"},
     {"ListObjectParents", CD_OP_ListObjectParents,
      PAGED("ObjectReference", "ObjectReference"),
-     LIST("ParentLinks", "ParentLinks", "NextToken", "NextToken")},
+     LIST("ParentLinks", "ParentLinks", "NextToken", "NextToken"),
+     .refs = LIST("ObjectReference"), .entries = "ParentLinks"},
     {"ListObjectPolicies", CD_OP_ListObjectPolicies,
      PAGED("ObjectReference", "ObjectReference"),
-     LIST("AttachedPolicyIds", "AttachedPolicyIds", "NextToken", "NextToken")},
+     LIST("AttachedPolicyIds", "AttachedPolicyIds", "NextToken", "NextToken"),
+     .refs = LIST("ObjectReference"), .entries = "AttachedPolicyIds"},
     {"ListPolicyAttachments", CD_OP_ListPolicyAttachments,
      PAGED("PolicyReference", "PolicyReference"),
-     LIST("ObjectIdentifiers", "ObjectIdentifiers", "NextToken", "NextToken")},
+     LIST("ObjectIdentifiers", "ObjectIdentifiers", "NextToken", "NextToken"),
+     .refs = LIST("PolicyReference"), .entries = "ObjectIdentifiers"},
     {"LookupPolicy", CD_OP_LookupPolicy,
      PAGED("ObjectReference", "ObjectReference"),
-     LIST("PolicyToPathList", "PolicyToPathList", "NextToken", "NextToken")},
+     LIST("PolicyToPathList", "PolicyToPathList", "NextToken", "NextToken"),
+     .refs = LIST("ObjectReference"), .entries = "PolicyToPathList",
+     .entry_objects = "Policies", .entry_path = "Path"},
     {"ListIndex", CD_OP_ListIndex,
      PAGED("IndexReference", "IndexReference", "RangesOnIndexedValues",
            "RangesOnIndexedValues"),
-     LIST("IndexAttachments", "IndexAttachments", "NextToken", "NextToken")},
+     LIST("IndexAttachments", "IndexAttachments", "NextToken", "NextToken"),
+     .refs = LIST("IndexReference"), .entries = "IndexAttachments",
+     .entry_values = "IndexedAttributes"},
     {"ListOutgoingTypedLinks", CD_OP_ListOutgoingTypedLinks,
      PAGED("ObjectReference", "ObjectReference", "FilterAttributeRanges",
            "FilterAttributeRanges", "FilterTypedLink", "FilterTypedLink"),
-     LIST("TypedLinkSpecifiers", "TypedLinkSpecifiers", "NextToken", "NextToken")},
+     LIST("TypedLinkSpecifiers", "TypedLinkSpecifiers", "NextToken", "NextToken"),
+     .refs = LIST("ObjectReference"), .entries = "TypedLinkSpecifiers",
+     .entry_values = "IdentityAttributeValues"},
     {"ListIncomingTypedLinks", CD_OP_ListIncomingTypedLinks,
      PAGED("ObjectReference", "ObjectReference", "FilterAttributeRanges",
            "FilterAttributeRanges", "FilterTypedLink", "FilterTypedLink"),
-     LIST("LinkSpecifiers", "LinkSpecifiers", "NextToken", "NextToken")},
+     LIST("LinkSpecifiers", "LinkSpecifiers", "NextToken", "NextToken"),
+     .refs = LIST("ObjectReference"), .entries = "LinkSpecifiers",
+     .entry_values = "IdentityAttributeValues"},
     {"GetLinkAttributes", CD_OP_GetLinkAttributes,
      LIST("TypedLinkSpecifier", "TypedLinkSpecifier", "AttributeNames", "AttributeNames"),
-     LIST("Attributes", "Attributes")},
+     LIST("Attributes", "Attributes"),
+     .refs = LIST("TypedLinkSpecifier.SourceObjectReference",
+                  "TypedLinkSpecifier.TargetObjectReference"),
+     .values = "Attributes"},
 };
 
 #define N_WRITE_KINDS (sizeof write_kinds / sizeof *write_kinds)
@@ -601,11 +647,86 @@ static const read_kind *read_kind_named(const char *name)
     return NULL;
 }
 
-/* Runs one read item in the scratch arena; *out (call arena, `a`) is its
- * BatchReadOperationResponse.  Returns non-zero only for failures of the whole call. */
-static int read_item(cd_ctx *c, cd_arena *a, const cd_value *dir_arn, const cd_value *item,
-                     cd_value **out)
+#define READ_LIMIT_OBJECTS 200
+#define READ_LIMIT_VALUES 1000
+
+typedef struct read_state {
+    cd_arena *a;               /* the call's arena: the responses live in it */
+    bool aws;                  /* limits = "aws": count, else nothing below is used */
+    int64_t objects, values;   /* read so far, summed over the items */
+} read_state;
+
+/* The objects a selector or a path text reads: one per link a path follows ("/a/b" reads a
+ * and b), the root alone for "/", one for an id. */
+static int64_t path_objects(const char *p, size_t n)
 {
+    if (!p)
+        return 0;
+    if (n == 0 || p[0] != '/')
+        return 1;
+    int64_t links = 0;
+    for (size_t i = 0; i < n; i++)
+        links += p[i] != '/' && (i == 0 || p[i - 1] == '/');
+    return links ? links : 1;
+}
+
+/* The objects item body's references read (text only: nothing is looked up). */
+static int64_t ref_objects(const read_kind *k, const cd_value *body)
+{
+    int64_t n = 0;
+    for (size_t i = 0; k->refs[i]; i++) {
+        size_t len = 0;
+        const char *sel = cd_get_str(member_at(body, k->refs[i]), "Selector", &len);
+        n += path_objects(sel, len);
+    }
+    return n;
+}
+
+/* Adds what a successful item's response lists to *objects and *values. */
+static void answer_counts(const read_kind *k, const cd_value *resp, int64_t *objects,
+                          int64_t *values)
+{
+    const cd_value *list = k->entries ? cd_get(resp, k->entries) : NULL;
+    if (cd_is(list, CDV_LIST) && (k->entry_objects || k->entry_path || k->entry_values)) {
+        for (size_t i = 0; i < list->u.list.n; i++) {
+            const cd_value *e = list->u.list.items[i];
+            size_t len = 0;
+            *objects += k->entry_objects ? (int64_t)cd_len(cd_get(e, k->entry_objects)) : 1;
+            if (k->entry_path)
+                *objects += path_objects(cd_get_str(e, k->entry_path, &len), len);
+            if (k->entry_values)
+                *values += (int64_t)cd_len(cd_get(e, k->entry_values));
+        }
+    } else {
+        *objects += (int64_t)cd_len(list);
+    }
+    if (k->values)
+        *values += (int64_t)cd_len(cd_get(resp, k->values));
+}
+
+/* LimitExceededException when the counts so far pass a cap (limits = "aws"). */
+static int check_read_limits(cd_ctx *c, const read_state *st, size_t index)
+{
+    if (st->objects > READ_LIMIT_OBJECTS)
+        return cd_fail(c->err, CD_E_LimitExceededException,
+                       "BatchRead reads more than %d objects in one call (operation %zu brings "
+                       "it to %lld, counting each link a path follows and each object an "
+                       "answer lists; limits = \"aws\"): split the batch",
+                       READ_LIMIT_OBJECTS, index, (long long)st->objects);
+    if (st->values > READ_LIMIT_VALUES)
+        return cd_fail(c->err, CD_E_LimitExceededException,
+                       "BatchRead reads more than %d attribute values in one call (operation "
+                       "%zu brings it to %lld; limits = \"aws\"): split the batch",
+                       READ_LIMIT_VALUES, index, (long long)st->values);
+    return 0;
+}
+
+/* Runs read item `index` in the scratch arena; *out (call arena, st->a) is its
+ * BatchReadOperationResponse.  Returns non-zero only for failures of the whole call. */
+static int read_item(cd_ctx *c, read_state *st, const cd_value *dir_arn, size_t index,
+                     const cd_value *item, cd_value **out)
+{
+    cd_arena *a = st->a;
     const cd_mapent *m = item_member(item);
     const read_kind *k = m ? read_kind_named(m->key) : NULL;
     int rc;
@@ -615,6 +736,12 @@ static int read_item(cd_ctx *c, cd_arena *a, const cd_value *dir_arn, const cd_v
                      "an operation must set exactly one of ListObjectAttributes, "
                      "GetObjectInformation, ... (BatchReadOperation)");
     } else {
+        /* The references are read whether or not the item then succeeds. */
+        if (st->aws) {
+            st->objects += ref_objects(k, m->val);
+            if ((rc = check_read_limits(c, st, index)))
+                return rc;
+        }
         cd_value *req = single_request(c->a, dir_arn, m->val, k->req);
         if (!req)
             return cd_oom(c);
@@ -635,6 +762,11 @@ static int read_item(cd_ctx *c, cd_arena *a, const cd_value *dir_arn, const cd_v
             return cd_oom(c);
         cd_error_clear(c->err);
     } else {
+        if (st->aws) {
+            answer_counts(k, single, &st->objects, &st->values);
+            if ((rc = check_read_limits(c, st, index)))
+                return rc;
+        }
         cd_value *body = batch_response(a, single, k->resp);
         cd_value *s = body ? wrap1(a, k->name, strlen(k->name), body) : NULL;
         if (!s || !(r = wrap1(a, "SuccessfulResponse", 18, s)))
@@ -647,8 +779,7 @@ static int read_item(cd_ctx *c, cd_arena *a, const cd_value *dir_arn, const cd_v
 static int read_one(cd_ctx *c, void *ud, const cd_value *dir_arn, size_t index,
                     const cd_value *item, cd_value **out)
 {
-    (void)index;
-    return read_item(c, ud, dir_arn, item, out);
+    return read_item(c, ud, dir_arn, index, item, out);
 }
 
 static int batch_read(cd_ctx *c, const cd_value *req, cd_value **resp)
@@ -662,7 +793,8 @@ static int batch_read(cd_ctx *c, const cd_value *req, cd_value **resp)
     size_t n = cd_len(ops);
     if (rc || n == 0)
         return rc;
-    return run_items(c, req, ops, n, list, read_one, c->a);
+    read_state st = {.a = c->a, .aws = cd_aws_limits(c)};
+    return run_items(c, req, ops, n, list, read_one, &st);
 }
 
 const cd_handler_entry cd_batch_handlers[] = {
