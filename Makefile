@@ -18,7 +18,7 @@ LUA_INCDIR ?=
 LUA_CFLAGS := $(if $(LUA_INCDIR),-I$(LUA_INCDIR),$(shell pkg-config --cflags lua5.4 2>/dev/null || echo -I/usr/include/lua5.4))
 LUA_LIBS   := $(shell pkg-config --libs lua5.4 2>/dev/null || echo -llua5.4)
 ALL_CFLAGS  = $(WARN) -D_GNU_SOURCE -fPIC $(CFLAGS) $(LUA_CFLAGS) -Icsrc $(EXTRA_CFLAGS)
-LDLIBS_CORE = -llmdb -ljansson -lm -lcrypto   # libcrypto: SHA-256/HMAC of csrc/sigv4.c
+LDLIBS_CORE = -llmdb -ljansson -lm -lcrypto -pthread   # libcrypto: SHA-256/HMAC of csrc/sigv4.c; pthread: pipeline.c
 LDLIBS_SERVE = -lmicrohttpd -pthread   # clouddir serve (csrc/serve.c), in the binary only
 PREFIX  ?= /usr/local
 LUADIR  ?= $(PREFIX)/share/lua/5.4
@@ -26,9 +26,9 @@ LIBDIR  ?= $(PREFIX)/lib/lua/5.4
 BINDIR  ?= $(PREFIX)/bin
 
 # The engine: every csrc/*.c except the fronts (Lua binding, binary) and generators.
-FRONT_SRC := csrc/lua_core.c csrc/lua_json.c csrc/main.c csrc/serve.c
-# clouddir.core: the Lua binding and its JSON functions (lua_json.c).
-LUA_CORE_OBJ := $(BUILD)/obj/lua_core.o $(BUILD)/obj/lua_json.o
+FRONT_SRC := csrc/lua_core.c csrc/lua_json.c csrc/lua_loader.c csrc/main.c csrc/serve.c
+# clouddir.core: the Lua binding, its JSON functions (lua_json.c) and bulk loader (lua_loader.c).
+LUA_CORE_OBJ := $(BUILD)/obj/lua_core.o $(BUILD)/obj/lua_json.o $(BUILD)/obj/lua_loader.o
 CORE_SRC  := $(filter-out $(FRONT_SRC),$(wildcard csrc/*.c))
 CORE_OBJ  := $(CORE_SRC:csrc/%.c=$(BUILD)/obj/%.o)
 LUA_SRC   := lua/clouddir.lua $(wildcard lua/clouddir/*.lua)

@@ -58,6 +58,9 @@ static int64_t now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+static int run_locked(cd_store *s, cd_kv *kv, bool write, int op, cd_handler fn,
+                      cd_value *req, cd_arena *a, cd_value **resp, cd_error *err);
+
 int cd_call(cd_store *s, int op, cd_value *req, cd_arena *a, cd_value **resp, cd_error *err)
 {
     cd_error_clear(err);
@@ -76,6 +79,17 @@ int cd_call(cd_store *s, int op, cd_value *req, cd_arena *a, cd_value **resp, cd
                        CLOUDDIR_VERSION);
     cd_kv *kv = cd_store_kv(s);
     bool write = cd_op_writes(op);
+    cd_store_lock(s);
+    int rc = run_locked(s, kv, write, op, fn, req, a, resp, err);
+    cd_store_unlock(s);
+    return rc;
+}
+
+/* cd_call's transaction, under the environment's lock. */
+static int run_locked(cd_store *s, cd_kv *kv, bool write, int op, cd_handler fn,
+                      cd_value *req, cd_arena *a, cd_value **resp, cd_error *err)
+{
+    const char *name = cd_op_name(op);
     for (;;) {
         cd_ctx c = {.store = s, .opt = &s->opt, .a = a, .err = err, .op = op,
                     .now_ms = now_ms()};
@@ -168,6 +182,11 @@ int cd_get_key(cd_ctx *c, const void *k, size_t kn, cd_slice *val)
 int cd_put_key(cd_ctx *c, const void *k, size_t kn, const void *v, size_t vn)
 {
     return cd_kv_put(c->txn, (cd_slice){k, kn}, (cd_slice){v, vn}, false, c->err);
+}
+
+int cd_put_new_key(cd_ctx *c, const void *k, size_t kn, const void *v, size_t vn)
+{
+    return cd_kv_put_new(c->txn, (cd_slice){k, kn}, (cd_slice){v, vn}, c->err);
 }
 
 int cd_del_key(cd_ctx *c, const void *k, size_t kn)

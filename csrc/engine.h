@@ -60,6 +60,7 @@ int cd_oom(cd_ctx *c);
 /* Key-value shorthands bound to the call's transaction. */
 int cd_get_key(cd_ctx *c, const void *k, size_t kn, cd_slice *val);  /* 0 / CD_KV_NOTFOUND / err */
 int cd_put_key(cd_ctx *c, const void *k, size_t kn, const void *v, size_t vn);
+int cd_put_new_key(cd_ctx *c, const void *k, size_t kn, const void *v, size_t vn); /* 0 / CD_KV_EXISTS / err */
 int cd_del_key(cd_ctx *c, const void *k, size_t kn);                  /* 0 / CD_KV_NOTFOUND / err */
 /* Next value of a named 64-bit counter stored in the store (starts at 1). */
 int cd_next_id(cd_ctx *c, const char *counter, uint64_t *out);

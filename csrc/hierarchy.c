@@ -148,17 +148,14 @@ int cd_link_add(cd_ctx *c, const cd_object *parent, const cd_object *child, cons
     if (n > CD_LINK_NAME_BYTES)
         return cd_fail(c->err, CD_E_ValidationException, "LinkName is too long");
     size_t kn = cd_child_key(key, parent->oid, name, n);
-    cd_slice old;
-    int rc = cd_get_key(c, key, kn, &old);
-    if (rc == 0)
-        return cd_fail(c->err, CD_E_LinkNameAlreadyInUseException,
-                       "LinkName: the parent already has a child linked as '%.*s'", (int)n, name);
-    if (rc != CD_KV_NOTFOUND)
-        return rc;
     cd_put_u64be(val, child->oid);
     memcpy(val + 8, child->tag, 8);
     val[16] = (unsigned char)child->type;
-    if ((rc = cd_put_key(c, key, kn, val, 17)))
+    int rc = cd_put_new_key(c, key, kn, val, 17);
+    if (rc == CD_KV_EXISTS)
+        return cd_fail(c->err, CD_E_LinkNameAlreadyInUseException,
+                       "LinkName: the parent already has a child linked as '%.*s'", (int)n, name);
+    if (rc)
         return rc;
     kn = cd_parent_key(key, child->oid, parent->oid, name, n);
     return cd_put_key(c, key, kn, parent->tag, 8);

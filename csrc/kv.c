@@ -42,10 +42,26 @@ struct cd_kv {
     char *path;
 };
 
+/* A write transaction keeps a few cursors for its puts.  mdb_put starts every insert at the
+ * root; a cursor that already sits on the leaf where the key goes (or at the very end of the
+ * tree) inserts without the descent.  Creating objects puts runs of nearby keys in a few
+ * places at once (the new object's keys at the end of the tree, the parent's child links),
+ * so each put takes the cursor whose last key shares the longest prefix with its key.  The
+ * cursors are LMDB's tracked write cursors: inserts and deletes elsewhere keep them valid. */
+#define PUT_CURSORS 4
+#define PUT_KEY_MEMO 24   /* bytes of each cursor's last key kept to choose by */
+
 struct cd_txn {
     cd_kv *kv;
     MDB_txn *txn;
     bool write;
+    unsigned put_clock;
+    struct {
+        MDB_cursor *cur;   /* NULL: not opened yet */
+        unsigned used;     /* put_clock of its last put: the least recent is replaced */
+        size_t n;
+        unsigned char key[PUT_KEY_MEMO];
+    } put[PUT_CURSORS];
 };
 
 struct cd_cursor {
@@ -255,6 +271,8 @@ int cd_kv_begin(cd_kv *kv, bool write, cd_txn **out, cd_error *err)
     t->kv = kv;
     t->write = write;
     t->txn = NULL;
+    t->put_clock = 0;
+    memset(t->put, 0, sizeof t->put);
     int rc;
     for (int attempt = 0;; attempt++) {
         if (!write && kv->idle_reader) {
@@ -288,6 +306,16 @@ int cd_kv_begin(cd_kv *kv, bool write, cd_txn **out, cd_error *err)
     return 0;
 }
 
+/* Closes the put cursors (before the transaction ends). */
+static void close_put_cursors(cd_txn *t)
+{
+    for (int i = 0; i < PUT_CURSORS; i++)
+        if (t->put[i].cur) {
+            mdb_cursor_close(t->put[i].cur);
+            t->put[i].cur = NULL;
+        }
+}
+
 static void txn_done(cd_txn *t)
 {
     t->kv->open_txns--;
@@ -307,6 +335,7 @@ int cd_kv_commit(cd_txn *t, bool sync, cd_error *err)
         txn_done(t);
         return 0;
     }
+    close_put_cursors(t);
     mdb_env_set_flags(kv->env, MDB_NOSYNC, sync ? 0 : 1);
     rc = mdb_txn_commit(t->txn);
     txn_done(t);
@@ -322,8 +351,10 @@ void cd_kv_abort(cd_txn *t)
     if (!t->write && !t->kv->idle_reader) {
         mdb_txn_reset(t->txn);
         t->kv->idle_reader = t->txn;
-    } else
+    } else {
+        close_put_cursors(t);
         mdb_txn_abort(t->txn);
+    }
     txn_done(t);
 }
 
@@ -355,14 +386,60 @@ int cd_kv_get(cd_txn *t, cd_slice key, cd_slice *val, cd_error *err)
     return 0;
 }
 
+/* The put cursor for key (see struct cd_txn), or NULL to use mdb_put. */
+static MDB_cursor *put_cursor(cd_txn *t, cd_slice key)
+{
+    const unsigned char *kp = key.p;
+    int best = -1, oldest = 0;
+    size_t best_len = 0;
+    for (int i = 0; i < PUT_CURSORS; i++) {
+        if (!t->put[i].cur) {
+            oldest = i;
+            break;
+        }
+        size_t m = key.n < t->put[i].n ? key.n : t->put[i].n, l = 0;
+        while (l < m && kp[l] == t->put[i].key[l])
+            l++;
+        if (l > best_len) {
+            best = i;
+            best_len = l;
+        }
+        if (t->put[i].used < t->put[oldest].used)
+            oldest = i;
+    }
+    /* Sharing the prefix byte only is no sign of being near: take a cursor of its own. */
+    int i = best >= 0 && best_len >= 2 ? best : oldest;
+    if (!t->put[i].cur && mdb_cursor_open(t->txn, t->kv->dbi, &t->put[i].cur))
+        return t->put[i].cur = NULL, NULL;
+    t->put[i].used = ++t->put_clock;
+    t->put[i].n = key.n < PUT_KEY_MEMO ? key.n : PUT_KEY_MEMO;
+    memcpy(t->put[i].key, key.p, t->put[i].n);
+    return t->put[i].cur;
+}
+
 int cd_kv_put(cd_txn *t, cd_slice key, cd_slice val, bool append, cd_error *err)
 {
     if (check_key(key, err))
         return err->code;
     MDB_val k = {key.n, (void *)key.p}, v = {val.n, (void *)val.p};
-    int rc = mdb_put(t->txn, t->kv->dbi, &k, &v, append ? MDB_APPEND : 0);
+    MDB_cursor *c = put_cursor(t, key);
+    unsigned flags = append ? MDB_APPEND : 0;
+    int rc = c ? mdb_cursor_put(c, &k, &v, flags) : mdb_put(t->txn, t->kv->dbi, &k, &v, flags);
     if (rc == MDB_KEYEXIST && append) /* not really an append: fall back to an insert */
-        rc = mdb_put(t->txn, t->kv->dbi, &k, &v, 0);
+        rc = c ? mdb_cursor_put(c, &k, &v, 0) : mdb_put(t->txn, t->kv->dbi, &k, &v, 0);
+    return rc ? store_error(err, rc, "write") : 0;
+}
+
+int cd_kv_put_new(cd_txn *t, cd_slice key, cd_slice val, cd_error *err)
+{
+    if (check_key(key, err))
+        return err->code;
+    MDB_val k = {key.n, (void *)key.p}, v = {val.n, (void *)val.p};
+    MDB_cursor *c = put_cursor(t, key);
+    int rc = c ? mdb_cursor_put(c, &k, &v, MDB_NOOVERWRITE)
+               : mdb_put(t->txn, t->kv->dbi, &k, &v, MDB_NOOVERWRITE);
+    if (rc == MDB_KEYEXIST)
+        return CD_KV_EXISTS;
     return rc ? store_error(err, rc, "write") : 0;
 }
 

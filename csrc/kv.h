@@ -15,6 +15,7 @@
 
 #define CD_KV_MAX_KEY 511
 #define CD_KV_NOTFOUND 1   /* returned by cd_kv_get / cursor moves: no such key */
+#define CD_KV_EXISTS (-2)  /* returned by cd_kv_put_new: the key is there already */
 
 typedef struct cd_kv cd_kv;         /* one environment (one store folder) */
 typedef struct cd_txn cd_txn;       /* one transaction */
@@ -53,6 +54,9 @@ int cd_kv_get(cd_txn *t, cd_slice key, cd_slice *val, cd_error *err);
 uint64_t cd_kv_snapshot(const cd_txn *t);
 /* append: the caller promises key sorts after every existing key (bulk append fast path). */
 int cd_kv_put(cd_txn *t, cd_slice key, cd_slice val, bool append, cd_error *err);
+/* Puts key only when it is not there: 0, CD_KV_EXISTS (nothing written), or an error code.
+ * One tree walk instead of a get and a put. */
+int cd_kv_put_new(cd_txn *t, cd_slice key, cd_slice val, cd_error *err);
 /* Returns 0, CD_KV_NOTFOUND, or an error code. */
 int cd_kv_del(cd_txn *t, cd_slice key, cd_error *err);
 

@@ -38,6 +38,7 @@
 #include <lauxlib.h>
 #include "clouddir.h"
 #include "kv.h"
+#include "lua_core.h"
 #include "lua_json.h"
 
 #define STORE_MT "clouddir.store"
@@ -90,6 +91,12 @@ static int raise_error(lua_State *L, const char *code, const char *fmt, ...)
  * copied into Lua before lua_error unwinds it. */
 static int raise_cd_error(lua_State *L, const cd_error *err)
 {
+    cd_lua_push_cd_error(L, err);
+    return lua_error(L);
+}
+
+void cd_lua_push_cd_error(lua_State *L, const cd_error *err)
+{
     push_error(L, cd_code_name(err->code), err->message);
     if (err->code == CD_E_BatchWriteException) {
         lua_pushinteger(L, (lua_Integer)err->index);
@@ -97,7 +104,6 @@ static int raise_cd_error(lua_State *L, const cd_error *err)
         lua_pushstring(L, cd_code_name(err->type));
         lua_setfield(L, -2, "type");
     }
-    return lua_error(L);
 }
 
 /* __tostring of error values: "Code: message".  Never raises on a tampered value. */
@@ -370,23 +376,44 @@ static cd_value *request_value(conv *c, int idx)
     return v ? v : to_value(c, idx, 0);
 }
 
+cd_value *cd_lua_request_value(lua_State *L, int idx, cd_arena *a)
+{
+    lstore dummy = {0};   /* no handle: nothing to mark busy */
+    conv c;
+    c.L = L;
+    c.a = a;
+    c.h = &dummy;
+    return request_value(&c, lua_absindex(L, idx));
+}
+
 /* }====================================================== */
 
 /* {====================================================== cd_value -> Lua */
 
-#define KEY_SLOTS 64   /* member names one response conversion keeps at hand */
+#define NAME_SLOTS 64   /* member names one response conversion keeps at hand */
+#define REPEAT_BITS 7   /* log2 of the long strings it watches for repeats */
+#define REPEAT_SLOTS (1 << REPEAT_BITS)
+#define REPEAT_MAX 256  /* longer strings are pushed as they come */
+#define KEY_SLOTS (NAME_SLOTS + REPEAT_SLOTS)  /* the array of its memo table: both */
 
 /* Where push_value memoizes ARN strings: a handle and the stack index of its memo table,
  * or no handle (h NULL).  And the member names of this one conversion: a response of 1,000
  * entries names the same few members thousands of times, and fetching the Lua string from
- * a table slot is cheaper than lua_pushlstring hashing and looking it up each time.  Slot i
- * is the string at index i + 1 of the table at stack index `keys` (0: none), which keeps it
- * alive while the conversion runs; key[i].p points at its bytes. */
+ * a table slot is cheaper than lua_pushlstring hashing and looking it up each time.  And
+ * the long strings that repeat within the conversion, such as the source selector of every
+ * link ListOutgoingTypedLinks returns: Lua does not intern strings over 40 bytes, so each
+ * push of one is an allocation for the collector to free later.
+ * key[i] remembers the last name whose hash is i: first the response's own bytes (lua
+ * false; they stay put while it is converted), and once it has come twice the Lua string
+ * at index i + 1 of the table at stack index `keys` (0: none), which keeps it alive while
+ * the conversion runs.  repeat[i] is the same for long strings, at index NAME_SLOTS + i + 1
+ * of that table. */
 typedef struct memo {
     lstore *h;
     int table;
     int keys;
-    struct { const char *p; size_t n; } key[KEY_SLOTS];
+    struct { const char *p; size_t n; bool lua; } key[NAME_SLOTS];
+    struct { const char *p; size_t n; uint64_t tail; bool lua; } repeat[REPEAT_SLOTS];
 } memo;
 
 /* Pushes the member name p (n bytes). */
@@ -397,24 +424,66 @@ static void push_key(lua_State *L, memo *m, const char *p, size_t n)
         return;
     }
     unsigned slot = (unsigned)(n * 7 + (unsigned char)p[0] * 3 + (unsigned char)p[n / 2] * 5 +
-                               (unsigned char)p[n - 1]) % KEY_SLOTS;
+                               (unsigned char)p[n - 1]) % NAME_SLOTS;
     if (m->key[slot].n == n && memcmp(m->key[slot].p, p, n) == 0) {
-        lua_rawgeti(L, m->keys, (lua_Integer)slot + 1);
+        if (m->key[slot].lua) {
+            lua_rawgeti(L, m->keys, (lua_Integer)slot + 1);
+            return;
+        }
+        /* Its second time: keep the Lua string. */
+        const char *s = lua_pushlstring(L, p, n);
+        lua_pushvalue(L, -1);
+        lua_rawseti(L, m->keys, (lua_Integer)slot + 1);
+        m->key[slot].p = s;
+        m->key[slot].lua = true;
         return;
     }
-    const char *s = lua_pushlstring(L, p, n);
-    lua_pushvalue(L, -1);
-    lua_rawseti(L, m->keys, (lua_Integer)slot + 1);
-    m->key[slot].p = s;
+    /* Names that never repeat (the link names of ListObjectChildren) cost only this. */
+    m->key[slot].p = p;
     m->key[slot].n = n;
+    m->key[slot].lua = false;
+    lua_pushlstring(L, p, n);
+}
+
+/* Pushes the long string p (n bytes, more than 40 and at most REPEAT_MAX), made only once
+ * when it repeats within the conversion. */
+static void push_repeated(lua_State *L, memo *m, const char *p, size_t n)
+{
+    /* Identifiers share long prefixes and differ at the end: hash the last 8 bytes. */
+    uint64_t tail;
+    memcpy(&tail, p + n - 8, sizeof tail);
+    unsigned i = (unsigned)(((tail ^ n) * UINT64_C(0x9E3779B97F4A7C15)) >> (64 - REPEAT_BITS));
+    if (m->repeat[i].tail == tail && m->repeat[i].n == n && memcmp(m->repeat[i].p, p, n) == 0) {
+        if (m->repeat[i].lua) {
+            lua_rawgeti(L, m->keys, (lua_Integer)(NAME_SLOTS + i + 1));
+            return;
+        }
+        /* Its second time: keep the Lua string. */
+        const char *s = lua_pushlstring(L, p, n);
+        lua_pushvalue(L, -1);
+        lua_rawseti(L, m->keys, (lua_Integer)(NAME_SLOTS + i + 1));
+        m->repeat[i].p = s;
+        m->repeat[i].lua = true;
+        return;
+    }
+    /* Strings that never repeat (the target selectors) cost only this. */
+    m->repeat[i].p = p;
+    m->repeat[i].n = n;
+    m->repeat[i].tail = tail;
+    m->repeat[i].lua = false;
+    lua_pushlstring(L, p, n);
 }
 
 /* Pushes the string p (n bytes), reusing a memoized ARN when it is one. */
 static void push_string(lua_State *L, memo *m, const char *p, size_t n)
 {
-    /* Short strings are interned by Lua anyway; only ARNs repeat from call to call. */
+    /* Short strings are interned by Lua anyway; ARNs repeat from call to call, other long
+     * strings within a long listing. */
     if (!m->h || n <= 40 || n > 1024 || memcmp(p, "arn:", 4) != 0) {
-        lua_pushlstring(L, p, n);
+        if (m->keys && n > 40 && n <= REPEAT_MAX)
+            push_repeated(L, m, p, n);
+        else
+            lua_pushlstring(L, p, n);
         return;
     }
     lstore *h = m->h;
@@ -517,6 +586,30 @@ static int l_echo(lua_State *L)
 /* }====================================================== */
 
 /* {====================================================== store handles */
+
+cd_store *cd_lua_store(lua_State *L, int idx)
+{
+    lstore *h = (lstore *)luaL_checkudata(L, idx, STORE_MT);
+    if (!h->s)
+        raise_error(L, "StoreError", "the store is closed");
+    return h->s;
+}
+
+void cd_lua_push_error(lua_State *L, const char *code, const char *message)
+{
+    push_error(L, code, message);
+}
+
+int cd_lua_raise(lua_State *L, const char *code, const char *fmt, ...)
+{
+    char msg[640];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    push_error(L, code, msg);
+    return lua_error(L);
+}
 
 static lstore *check_handle(lua_State *L)
 {
@@ -629,7 +722,7 @@ static int store_call(lua_State *L)
     lua_getiuservalue(L, 1, 2);   /* the memo table */
     memo m = {.h = lua_istable(L, -1) ? h : NULL, .table = lua_gettop(L)};
     if (long_listing(resp)) {
-        lua_createtable(L, KEY_SLOTS, 0);   /* this conversion's member names */
+        lua_createtable(L, KEY_SLOTS, 0);   /* this conversion's member names and repeated strings */
         m.keys = lua_gettop(L);
     }
     if (push_value(L, &m, resp, 0)) {
@@ -908,6 +1001,7 @@ int luaopen_clouddir_core(lua_State *L)
         lua_newtable(L);
     }
     luaL_setfuncs(L, store_methods, 0);
+    cd_lua_loader_open(L, -1);   /* store:loader (lua_loader.c) */
     lua_pushvalue(L, -1);
     lua_setfield(L, -3, "__index");
     lua_setfield(L, -3, "store_methods");

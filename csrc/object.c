@@ -9,6 +9,7 @@
 #include "token.h"
 #include "arn.h"
 #include "schema_model.h"   /* cd_object_type_name */
+#include "store.h"          /* cd_call_memo */
 
 #define RECORD_FORMAT 1
 #define TOMBSTONE 0x00   /* the record value of a deleted last object (object.h) */
@@ -292,7 +293,23 @@ int cd_object_facets(cd_ctx *c, cd_directory *d, const cd_object *o, cd_facetset
 
 /* The next object number: 1 + the number in the last key of the O range (object.h).  A
  * tombstone there is dropped: the new record takes over keeping the highest number. */
+static int find_next_oid(cd_ctx *c, uint64_t *oid);
+
+/* Within one BatchWrite the number is kept in the call's memo after the first lookup: only
+ * the batch's own creates move the end of the range (and a removed record forgets it). */
 static int next_oid(cd_ctx *c, uint64_t *oid)
+{
+    if (c->memo && c->memo->next_oid) {
+        *oid = c->memo->next_oid++;
+        return 0;
+    }
+    int rc = find_next_oid(c, oid);
+    if (rc == 0 && c->memo && *oid < UINT64_MAX)
+        c->memo->next_oid = *oid + 1;
+    return rc;
+}
+
+static int find_next_oid(cd_ctx *c, uint64_t *oid)
 {
     static const unsigned char after[1] = {CDK_OBJECT + 1};
     cd_cursor *cur;
@@ -336,6 +353,8 @@ static int remove_record(cd_ctx *c, uint64_t oid)
     cd_slice k, v;
     bool last = oid == UINT64_MAX;
     int rc = 0;
+    if (c->memo)
+        c->memo->next_oid = 0;   /* a tombstone may take the end of the range */
     if (!last) {
         if ((rc = cd_kv_cursor(c->txn, &cur, c->err)))
             return rc;

@@ -2,7 +2,14 @@
  *
  * A cd_store is a handle with its own options (sync, region, account, limits) on a shared
  * environment.  Handles on one folder in one process share the environment (LMDB must not
- * open an environment twice in a process); the environment closes with its last handle. */
+ * open an environment twice in a process); the environment closes with its last handle.
+ *
+ * Each environment has a lock that every call holds while it uses the storage layer
+ * (cd_store_lock): calls normally come from one thread, but a pipeline (pipeline.c) runs
+ * calls on a worker thread, and kv.c's per-environment state (the kept reader, the map
+ * size) is not for two threads at once.  Uncontended, the lock costs a few nanoseconds.
+ * Opening and closing handles stay with the thread that owns them. */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -12,6 +19,7 @@
 typedef struct cd_env {
     cd_kv *kv;
     int handles;
+    pthread_mutex_t lock;      /* held by each call while it uses kv (see above) */
     unsigned char secret[16];  /* keys page-token checksums; kept in the store */
 } cd_env;
 
@@ -109,6 +117,10 @@ int cd_open(const char *path, const cd_options *o, cd_store **out, cd_error *err
     cd_env *e = calloc(1, sizeof *e);
     if (!e)
         return cd_fail(err, CD_E_StoreError, "out of memory");
+    if (pthread_mutex_init(&e->lock, NULL)) {
+        free(e);
+        return cd_fail(err, CD_E_StoreError, "no lock for the store");
+    }
     cd_kv_options ko = {o ? o->map_size : 0};
     int rc = cd_kv_open(path, &ko, &e->kv, err);
     if (rc == 0)
@@ -117,6 +129,7 @@ int cd_open(const char *path, const cd_options *o, cd_store **out, cd_error *err
         rc = new_handle(e, o, out, err);
     if (rc) {
         cd_kv_close(e->kv);
+        pthread_mutex_destroy(&e->lock);
         free(e);
     }
     return rc;
@@ -138,6 +151,7 @@ void cd_close(cd_store *s)
     cd_env *e = s->env;
     if (e && --e->handles == 0) {
         cd_kv_close(e->kv);
+        pthread_mutex_destroy(&e->lock);
         free(e);
     }
     free(s->dir_cache.buf);
@@ -147,17 +161,26 @@ void cd_close(cd_store *s)
     free(s);
 }
 
+void cd_store_lock(cd_store *s) { pthread_mutex_lock(&s->env->lock); }
+void cd_store_unlock(cd_store *s) { pthread_mutex_unlock(&s->env->lock); }
+
 int cd_sync(cd_store *s, cd_error *err)
 {
     cd_error_clear(err);
-    return cd_kv_sync(s->env->kv, err);
+    cd_store_lock(s);
+    int rc = cd_kv_sync(s->env->kv, err);
+    cd_store_unlock(s);
+    return rc;
 }
 
 const cd_options *cd_store_options(const cd_store *s) { return &s->opt; }
 
 int cd_store_stat(cd_store *s, size_t *used_bytes, size_t *map_bytes, cd_error *err)
 {
-    return cd_kv_stat(s->env->kv, used_bytes, map_bytes, err);
+    cd_store_lock(s);
+    int rc = cd_kv_stat(s->env->kv, used_bytes, map_bytes, err);
+    cd_store_unlock(s);
+    return rc;
 }
 
 cd_kv *cd_store_kv(cd_store *s) { return s->env->kv; }

@@ -42,6 +42,7 @@ typedef struct cd_call_memo {
     const char *dir_arn;             /* NULL: no directory yet */
     cd_directory dir;
     cd_facet_cache facets;           /* facets.a = the call's arena */
+    uint64_t next_oid;               /* the next object number, 0: not known (object.c) */
 } cd_call_memo;
 
 struct cd_store {
@@ -57,6 +58,9 @@ struct cd_store {
 /* Fills s->handlers from the concept files' tables (engine.c). */
 void cd_engine_bind(cd_store *s);
 cd_kv *cd_store_kv(cd_store *s);
+/* The environment's lock (store.c): held by a call while it uses the storage layer. */
+void cd_store_lock(cd_store *s);
+void cd_store_unlock(cd_store *s);
 const unsigned char *cd_store_secret(cd_store *s);
 
 #endif

@@ -19,6 +19,8 @@ typedef struct block {
 
 struct cd_arena {
     block *head;
+    block *spare;                 /* blocks a reset kept for reuse (cd_arena_keep) */
+    size_t spare_max, spare_bytes;
 };
 
 #define ARENA_FIRST 4096
@@ -40,6 +42,8 @@ cd_arena *cd_arena_new(void)
     cd_arena *a = malloc(sizeof *a);
     if (!a)
         return NULL;
+    a->spare = NULL;
+    a->spare_max = a->spare_bytes = 0;
     a->head = block_new(ARENA_FIRST);
     if (!a->head) {
         free(a);
@@ -56,7 +60,11 @@ void cd_arena_reset(cd_arena *a)
             keep = b;
     for (block *b = a->head; b;) {
         block *next = b->next;
-        if (b != keep)
+        if (b != keep && a->spare_bytes + b->size <= a->spare_max) {
+            b->next = a->spare;
+            a->spare = b;
+            a->spare_bytes += b->size;
+        } else if (b != keep)
             free(b);
         b = next;
     }
@@ -67,10 +75,20 @@ void cd_arena_reset(cd_arena *a)
     }
 }
 
+void cd_arena_keep(cd_arena *a, size_t max_bytes)
+{
+    a->spare_max = max_bytes;
+}
+
 void cd_arena_free(cd_arena *a)
 {
     if (!a)
         return;
+    for (block *b = a->spare; b;) {
+        block *next = b->next;
+        free(b);
+        b = next;
+    }
     block *b = a->head;
     while (b) {
         block *next = b->next;
@@ -92,8 +110,13 @@ void *cd_arena_alloc(cd_arena *a, size_t n)
             size = 1u << 20;   /* grow geometrically up to 1 MiB blocks */
         if (size < n)
             size = n;
-        block *nb = block_new(size);
-        if (!nb)
+        block *nb = NULL;
+        if (a->spare && a->spare->size >= n) {   /* a kept block (cd_arena_keep) */
+            nb = a->spare;
+            a->spare = nb->next;
+            a->spare_bytes -= nb->size;
+            nb->used = 0;
+        } else if (!(nb = block_new(size)))
             return NULL;
         nb->next = b;
         a->head = b = nb;

@@ -48,6 +48,9 @@ struct cd_value {
 cd_arena *cd_arena_new(void);                 /* NULL when out of memory */
 void cd_arena_free(cd_arena *a);              /* NULL is fine */
 void cd_arena_reset(cd_arena *a);             /* drop everything, keep one block for reuse */
+/* Makes cd_arena_reset keep up to max_bytes of blocks for later allocations instead of
+ * freeing them: for an arena that holds one large request after another (the loader). */
+void cd_arena_keep(cd_arena *a, size_t max_bytes);
 void *cd_arena_alloc(cd_arena *a, size_t n);  /* 16-byte aligned; NULL when out of memory */
 char *cd_arena_strndup(cd_arena *a, const char *p, size_t n); /* adds a NUL */
 char *cd_arena_printf(cd_arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -20,7 +20,7 @@ run_c_tests() { # build dir, extra flags
         exe="$1/tests/$(basename "$src" .c)"
         mkdir -p "$1/tests"
         if ! ${CC:-cc} -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -g $2 -Icsrc "$src" \
-                "$1/libclouddir.a" -llmdb -ljansson -lm -lcrypto -o "$exe"; then
+                "$1/libclouddir.a" -llmdb -ljansson -lm -lcrypto -pthread -o "$exe"; then
             echo "not ok - $src does not build"
             continue
         fi

@@ -21,6 +21,7 @@ local schema = require "clouddir.schema"
 local directory = require "clouddir.directory"
 local object = require "clouddir.object"
 local batch = require "clouddir.batch"        -- adds dir:batch, dir:begin_batch, dir:read_batch
+local loader = require "clouddir.loader"      -- adds dir:loader (bulk loading, store:loader)
 -- The graph side adds its methods to Object and Directory handles as they load:
 local links = require "clouddir.links"        -- typed links: obj:link_to, obj:links_out, ...
 local indexes = require "clouddir.indexes"    -- dir:create_index, Index handles, obj:indexes

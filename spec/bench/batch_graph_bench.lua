@@ -7,6 +7,9 @@
 --                                 zone STRING), four attributes, and a parent link (one folder
 --                                 per batch).  ns per object; objects/s, peak memory beyond
 --                                 the map and store bytes per object as info lines.
+--   lua_bulk_load_loader          the same N objects loaded with dir:loader (rows built in C,
+--                                 batches of 10,000 written on a worker thread) into a store
+--                                 of their own: ns per object
 --   lua_bulk_attach_to_index      the N objects attached to a non-unique index on Stamp.serial
 --                                 (BatchWrite AttachToIndex, batches of 10,000): ns per entry
 --   lua_list_index_range_1000     ListIndex, INCLUSIVE range of 1,000 consecutive serials of
@@ -28,8 +31,9 @@
 -- prints: result <name> <ns>, info <name> <value>, and "skip <name> <reason>" for a figure
 -- whose operation the engine does not have yet.
 -- (LUA_PATH must reach lua/, LUA_CPATH clouddir.core and bench_clock.)
--- For profiling (perf record on lua5.4 running this script): BENCH_ONLY=load stops after
--- the bulk load; BENCH_ONLY=<figure name> runs only that figure, with ten times the calls.
+-- For profiling (perf record on lua5.4 running this script): BENCH_ONLY=loader stops after
+-- the dir:loader load, BENCH_ONLY=load after the BatchWrite load (skipping the loader);
+-- BENCH_ONLY=<figure name> runs only that figure, with ten times the calls.
 
 local clouddir = require "clouddir"
 local clock = require "bench_clock"
@@ -45,6 +49,8 @@ local LINKS = 100000         -- typed links out of the hub object
 local KINDS = 4              -- identity values of "kind": the exact filter keeps one in four
 local DURABLE_BATCHES = 100  -- durable 20-operation BatchWrites (median latency)
 local POOL = 20000           -- sampled object ids: reads, targets, single attaches
+local only = os.getenv("BENCH_ONLY")
+if only == "" then only = nil end
 
 local function clamp(x, lo, hi) return math.max(lo, math.min(hi, x)) end
 local function median(v)
@@ -74,22 +80,28 @@ end
 local function fattr(name, type_)
   return { Name = name, AttributeDefinition = { Type = type_ }, RequiredBehavior = "NOT_REQUIRED" }
 end
-local dev = cd:CreateSchema{ Name = "bulk" }.SchemaArn
-cd:CreateFacet{ SchemaArn = dev, Name = "Folder", ObjectType = "NODE", Attributes = {} }
-cd:CreateFacet{ SchemaArn = dev, Name = "Item", ObjectType = "LEAF_NODE",
-                Attributes = { fattr("name", "STRING"), fattr("size", "NUMBER") } }
-cd:CreateFacet{ SchemaArn = dev, Name = "Stamp", ObjectType = "LEAF_NODE",
-                Attributes = { fattr("serial", "NUMBER"), fattr("zone", "STRING") } }
-cd:CreateFacet{ SchemaArn = dev, Name = "Policy", ObjectType = "POLICY", Attributes = {} }
-local have_links = available(function()
-  cd:CreateTypedLinkFacet{ SchemaArn = dev, Facet = { Name = "Edge",
-    Attributes = { { Name = "kind", Type = "STRING", RequiredBehavior = "REQUIRED_ALWAYS" },
-                   { Name = "seq", Type = "NUMBER", RequiredBehavior = "REQUIRED_ALWAYS" } },
-    IdentityAttributeOrder = { "kind", "seq" } } }
-end)
-local published = cd:PublishSchema{ DevelopmentSchemaArn = dev, Version = "1" }.PublishedSchemaArn
-local d = cd:CreateDirectory{ Name = "bulk", SchemaArn = published }
-local dir, schema = d.DirectoryArn, d.AppliedSchemaArn
+-- The "bulk" schema (Folder, Item, Stamp, Policy and the Edge typed link) and a directory
+-- "bulk" of it, made through client c: directory ARN, applied schema ARN, links available,
+-- the root's ObjectIdentifier.
+local function setup(c)
+  local dev = c:CreateSchema{ Name = "bulk" }.SchemaArn
+  c:CreateFacet{ SchemaArn = dev, Name = "Folder", ObjectType = "NODE", Attributes = {} }
+  c:CreateFacet{ SchemaArn = dev, Name = "Item", ObjectType = "LEAF_NODE",
+                 Attributes = { fattr("name", "STRING"), fattr("size", "NUMBER") } }
+  c:CreateFacet{ SchemaArn = dev, Name = "Stamp", ObjectType = "LEAF_NODE",
+                 Attributes = { fattr("serial", "NUMBER"), fattr("zone", "STRING") } }
+  c:CreateFacet{ SchemaArn = dev, Name = "Policy", ObjectType = "POLICY", Attributes = {} }
+  local links = available(function()
+    c:CreateTypedLinkFacet{ SchemaArn = dev, Facet = { Name = "Edge",
+      Attributes = { { Name = "kind", Type = "STRING", RequiredBehavior = "REQUIRED_ALWAYS" },
+                     { Name = "seq", Type = "NUMBER", RequiredBehavior = "REQUIRED_ALWAYS" } },
+      IdentityAttributeOrder = { "kind", "seq" } } }
+  end)
+  local published = c:PublishSchema{ DevelopmentSchemaArn = dev, Version = "1" }.PublishedSchemaArn
+  local made = c:CreateDirectory{ Name = "bulk", SchemaArn = published }
+  return made.DirectoryArn, made.AppliedSchemaArn, links, made.ObjectIdentifier
+end
+local dir, schema, have_links, root_id = setup(cd)
 
 local item_sf = { SchemaArn = schema, FacetName = "Item" }
 local stamp_sf = { SchemaArn = schema, FacetName = "Stamp" }
@@ -125,10 +137,62 @@ end
 
 -- }======================================================
 
+-- {====================================================== bulk load with dir:loader
+
+-- The same N objects (same facets, values, link names, one folder per BATCH) loaded with
+-- dir:loader into a store of their own: each row's CreateObject is built in C and every
+-- BATCH operations go to the store as one BatchWrite, written on a worker thread while Lua
+-- builds the next.  Measured first, in a fresh heap; the store is removed afterwards.
+local nfolders = (n + BATCH - 1) // BATCH
+if not only or only == "loader" then
+  local path = store_dir .. "-loader"
+  local st <close> = clouddir.open(path, { sync = false, limits = "none" })
+  setup(st:client())
+  local ldir = st:directory("bulk")
+  local lfolders = {}
+  do
+    local bulk = ldir:create("/bulk", { Folder = {} })
+    local fl <close> = ldir:loader{ on_commit = function(first, ids)
+      for k, id in ipairs(ids) do lfolders[first + k - 1] = id end
+    end }
+    for f = 1, nfolders do fl:create(bulk, string.format("f%04d", f - 1), { Folder = {} }) end
+    fl:finish()
+  end
+  local zone_names = { "north", "south", "east", "west" }
+  collectgarbage()
+  local used0 = st:stat()
+  local sampler = clock.sampler(2)
+  note("loading %d objects with dir:loader, %d per batch...", n, BATCH)
+  local t0 = clock.now()
+  local load <close> = ldir:loader{ batch = BATCH }
+  for f = 1, nfolders do
+    local parent, first = "$" .. lfolders[f], (f - 1) * BATCH
+    for i = first, math.min(n, first + BATCH) - 1 do
+      load:create(parent, string.format("o%08d", i), {
+        Item = { name = "item-" .. i, size = i * 37 % 100000 },
+        Stamp = { serial = i, zone = zone_names[i % 4 + 1] } })
+    end
+  end
+  local written = load:finish()
+  local ns = clock.now() - t0
+  local peak_anon = sampler:stop()
+  local mem = clock.memory()
+  local map_rss = clock.mapped_rss_kib("/data.mdb")
+  assert(written == n, "the loader wrote " .. written .. " operations, not " .. n)
+  result("lua_bulk_load_loader", ns / n)
+  info("loader_load_seconds", string.format("%.3f", ns / 1e9))
+  info("loader_peak_beyond_map_kib", peak_anon + mem.file + math.max(mem.shmem, 0) - map_rss)
+  info("loader_bytes_per_object", string.format("%.1f", (st:stat() - used0) / n))
+end
+os.remove(store_dir .. "-loader/data.mdb")
+os.remove(store_dir .. "-loader/lock.mdb")
+os.remove(store_dir .. "-loader")
+collectgarbage()
+if only == "loader" then return end
+
 -- {====================================================== bulk load (issue 4 item 7)
 
 -- One folder per batch, made up front (not timed): /bulk/f0000, /bulk/f0001, ...
-local nfolders = (n + BATCH - 1) // BATCH
 local folders = {}
 do
   local bulk = cd:CreateObject{ DirectoryArn = dir, SchemaFacets = { { SchemaArn = schema,
@@ -173,7 +237,6 @@ info("bulk_peak_anon_kib", peak_anon)
 info("bulk_map_rss_kib", map_rss)
 info("bulk_hwm_kib", mem.hwm)
 info("bulk_bytes_per_object", string.format("%.1f", (used1 - used0) / n))
-local only = os.getenv("BENCH_ONLY")
 if only == "load" then return end
 
 -- }======================================================
@@ -262,7 +325,7 @@ do
     cd:AttachObject{ DirectoryArn = dir, ParentReference = id_sel(qs[k]), ChildReference = id_sel(leaf),
                      LinkName = "leaf" }
   end
-  local on_paths = { d.ObjectIdentifier, leaf }
+  local on_paths = { root_id, leaf }
   for _, x in ipairs(chain) do on_paths[#on_paths + 1] = x end
   for _, x in ipairs(qs) do on_paths[#on_paths + 1] = x end
   local pkey = { SchemaArn = schema, FacetName = "Policy", Name = "policy_type" }
