@@ -73,10 +73,8 @@ static void push_error(lua_State *L, const char *code, const char *message)
     luaL_setmetatable(L, ERROR_MT);
 }
 
-/* Raises an error value; never returns. */
-static int raise_error(lua_State *L, const char *code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int raise_error(lua_State *L, const char *code, const char *fmt, ...)
+/* Raises an error value; never returns (lua_core.h). */
+int cd_lua_raise(lua_State *L, const char *code, const char *fmt, ...)
 {
     char msg[640];
     va_list ap;
@@ -173,16 +171,16 @@ static void conv_fail(conv *c, int depth, const char *what)
     format_path(c, depth, path, sizeof path);
     c->h->busy = 0;
     if (depth == 0)
-        raise_error(c->L, "ValidationException", "1 validation error detected: the request %s",
+        cd_lua_raise(c->L, "ValidationException", "1 validation error detected: the request %s",
                     what);
-    raise_error(c->L, "ValidationException",
+    cd_lua_raise(c->L, "ValidationException",
                 "1 validation error detected: Value at '%s' %s", path, what);
 }
 
 static void conv_oom(conv *c)
 {
     c->h->busy = 0;
-    raise_error(c->L, "StoreError", "out of memory converting a request");
+    cd_lua_raise(c->L, "StoreError", "out of memory converting a request");
 }
 
 static cd_value *to_value(conv *c, int idx, int depth);
@@ -416,6 +414,16 @@ typedef struct memo {
     struct { const char *p; size_t n; uint64_t tail; bool lua; } repeat[REPEAT_SLOTS];
 } memo;
 
+/* Pushes the string p (n bytes) and keeps it at index at of the table at stack index table
+ * (which keeps it alive); returns its bytes, which stay put while it is kept. */
+static const char *keep_string(lua_State *L, int table, lua_Integer at, const char *p, size_t n)
+{
+    const char *s = lua_pushlstring(L, p, n);
+    lua_pushvalue(L, -1);
+    lua_rawseti(L, table, at);
+    return s;
+}
+
 /* Pushes the member name p (n bytes). */
 static void push_key(lua_State *L, memo *m, const char *p, size_t n)
 {
@@ -430,12 +438,8 @@ static void push_key(lua_State *L, memo *m, const char *p, size_t n)
             lua_rawgeti(L, m->keys, (lua_Integer)slot + 1);
             return;
         }
-        /* Its second time: keep the Lua string. */
-        const char *s = lua_pushlstring(L, p, n);
-        lua_pushvalue(L, -1);
-        lua_rawseti(L, m->keys, (lua_Integer)slot + 1);
-        m->key[slot].p = s;
-        m->key[slot].lua = true;
+        m->key[slot].p = keep_string(L, m->keys, (lua_Integer)slot + 1, p, n);
+        m->key[slot].lua = true;   /* its second time: the Lua string is kept from now on */
         return;
     }
     /* Names that never repeat (the link names of ListObjectChildren) cost only this. */
@@ -458,12 +462,8 @@ static void push_repeated(lua_State *L, memo *m, const char *p, size_t n)
             lua_rawgeti(L, m->keys, (lua_Integer)(NAME_SLOTS + i + 1));
             return;
         }
-        /* Its second time: keep the Lua string. */
-        const char *s = lua_pushlstring(L, p, n);
-        lua_pushvalue(L, -1);
-        lua_rawseti(L, m->keys, (lua_Integer)(NAME_SLOTS + i + 1));
-        m->repeat[i].p = s;
-        m->repeat[i].lua = true;
+        m->repeat[i].p = keep_string(L, m->keys, (lua_Integer)(NAME_SLOTS + i + 1), p, n);
+        m->repeat[i].lua = true;   /* its second time: the Lua string is kept from now on */
         return;
     }
     /* Strings that never repeat (the target selectors) cost only this. */
@@ -492,11 +492,8 @@ static void push_string(lua_State *L, memo *m, const char *p, size_t n)
             lua_rawgeti(L, m->table, (lua_Integer)i + 1);
             return;
         }
-    const char *s = lua_pushlstring(L, p, n);
     unsigned slot = h->memo_next++ % MEMO_N;
-    lua_pushvalue(L, -1);
-    lua_rawseti(L, m->table, (lua_Integer)slot + 1);
-    h->memo[slot].p = s;
+    h->memo[slot].p = keep_string(L, m->table, (lua_Integer)slot + 1, p, n);
     h->memo[slot].n = n;
 }
 
@@ -573,13 +570,13 @@ static int l_echo(lua_State *L)
     *pa = NULL;
     luaL_setmetatable(L, ARENA_MT);
     if (!(*pa = cd_arena_new()))
-        return raise_error(L, "StoreError", "out of memory");
+        return cd_lua_raise(L, "StoreError", "out of memory");
     lstore dummy = {0};
     conv c = {.L = L, .a = *pa, .h = &dummy};
     cd_value *v = request_value(&c, 1);
     memo none = {.h = NULL};
     if (push_value(L, &none, v, 0))
-        return raise_error(L, "StoreError", "the value is nested too deeply");
+        return cd_lua_raise(L, "StoreError", "the value is nested too deeply");
     return 1;
 }
 
@@ -591,7 +588,7 @@ cd_store *cd_lua_store(lua_State *L, int idx)
 {
     lstore *h = (lstore *)luaL_checkudata(L, idx, STORE_MT);
     if (!h->s)
-        raise_error(L, "StoreError", "the store is closed");
+        cd_lua_raise(L, "StoreError", "the store is closed");
     return h->s;
 }
 
@@ -600,16 +597,6 @@ void cd_lua_push_error(lua_State *L, const char *code, const char *message)
     push_error(L, code, message);
 }
 
-int cd_lua_raise(lua_State *L, const char *code, const char *fmt, ...)
-{
-    char msg[640];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    push_error(L, code, msg);
-    return lua_error(L);
-}
 
 static lstore *check_handle(lua_State *L)
 {
@@ -621,7 +608,7 @@ static lstore *check_open(lua_State *L)
 {
     lstore *h = check_handle(L);
     if (!h->s)
-        raise_error(L, "StoreError", "the store is closed");
+        cd_lua_raise(L, "StoreError", "the store is closed");
     return h;
 }
 
@@ -674,14 +661,14 @@ static int store_call(lua_State *L)
 {
     lstore *h = check_open(L);
     if (lua_type(L, 2) != LUA_TSTRING)
-        raise_error(L, "ValidationException", "call needs an operation name (a string), got %s",
+        cd_lua_raise(L, "ValidationException", "call needs an operation name (a string), got %s",
                     luaL_typename(L, 2));
     const char *name = lua_tostring(L, 2);
     int op = cd_op_lookup(name);
     if (op < 0)
-        raise_error(L, "ValidationException", "'%s' is not an operation of the API", name);
+        cd_lua_raise(L, "ValidationException", "'%s' is not an operation of the API", name);
     if (!lua_istable(L, 3))
-        raise_error(L, "ValidationException", "%s needs a request table, got %s", name,
+        cd_lua_raise(L, "ValidationException", "%s needs a request table, got %s", name,
                     luaL_typename(L, 3));
     lua_settop(L, 3);
 
@@ -698,7 +685,7 @@ static int store_call(lua_State *L)
         *pa = NULL;
         luaL_setmetatable(L, ARENA_MT);
         if (!(*pa = a = cd_arena_new()))
-            raise_error(L, "StoreError", "out of memory");
+            cd_lua_raise(L, "StoreError", "out of memory");
     }
 
     conv c;
@@ -728,7 +715,7 @@ static int store_call(lua_State *L)
     if (push_value(L, &m, resp, 0)) {
         if (own)
             h->busy = 0;
-        return raise_error(L, "StoreError", "the response of %s is nested too deeply", name);
+        return cd_lua_raise(L, "StoreError", "the response of %s is nested too deeply", name);
     }
     if (own) {
         h->busy = 0;
@@ -811,12 +798,12 @@ static void read_options(lua_State *L, int idx, cd_options *o)
     if (lua_isnoneornil(L, idx))
         return;
     if (!lua_istable(L, idx))
-        raise_error(L, "ValidationException", "open: options must be a table, got %s",
+        cd_lua_raise(L, "ValidationException", "open: options must be a table, got %s",
                     luaL_typename(L, idx));
     lua_pushnil(L);
     while (lua_next(L, idx)) {
         if (lua_type(L, -2) != LUA_TSTRING)
-            raise_error(L, "ValidationException",
+            cd_lua_raise(L, "ValidationException",
                         "open: option names are strings (sync, map_size, region, account, "
                         "limits), got a %s key", luaL_typename(L, -2));
         const char *k = lua_tostring(L, -2);
@@ -827,12 +814,12 @@ static void read_options(lua_State *L, int idx, cd_options *o)
             o->sync = lua_toboolean(L, -1);
         } else if (strcmp(k, "map_size") == 0) {
             if (!lua_isinteger(L, -1) || lua_tointeger(L, -1) <= 0)
-                raise_error(L, "ValidationException",
+                cd_lua_raise(L, "ValidationException",
                             "open: option 'map_size' must be a positive integer (bytes)");
             o->map_size = (size_t)lua_tointeger(L, -1);
         } else if (strcmp(k, "region") == 0 || strcmp(k, "account") == 0) {
             if (t != LUA_TSTRING || lua_rawlen(L, -1) == 0)
-                raise_error(L, "ValidationException",
+                cd_lua_raise(L, "ValidationException",
                             "open: option '%s' must be a non-empty string", k);
             if (k[0] == 'r')
                 o->region = lua_tostring(L, -1);
@@ -845,17 +832,17 @@ static void read_options(lua_State *L, int idx, cd_options *o)
             else if (strcmp(v, "none") == 0)
                 o->limits = CD_LIMITS_NONE;
             else
-                raise_error(L, "ValidationException",
+                cd_lua_raise(L, "ValidationException",
                             "open: option 'limits' must be \"aws\" or \"none\"");
         } else {
-            raise_error(L, "ValidationException",
+            cd_lua_raise(L, "ValidationException",
                         "open: unknown option '%s' (known: sync, map_size, region, account, "
                         "limits)", k);
         }
         lua_pop(L, 1);
         continue;
     bad_type:
-        raise_error(L, "ValidationException", "open: option '%s' must be a boolean, got %s", k,
+        cd_lua_raise(L, "ValidationException", "open: option '%s' must be a boolean, got %s", k,
                     luaL_typename(L, -1));
     }
 }
@@ -900,7 +887,7 @@ static cd_store *find_open(lua_State *L)
 static int l_open(lua_State *L)
 {
     if (lua_type(L, 1) != LUA_TSTRING || lua_rawlen(L, 1) == 0)
-        raise_error(L, "ValidationException", "open needs a folder path (a string), got %s",
+        cd_lua_raise(L, "ValidationException", "open needs a folder path (a string), got %s",
                     lua_type(L, 1) == LUA_TSTRING ? "an empty string" : luaL_typename(L, 1));
     const char *path = lua_tostring(L, 1);
     cd_options o;
@@ -917,7 +904,7 @@ static int l_open(lua_State *L)
     lua_createtable(L, MEMO_N, 0);
     lua_setiuservalue(L, 3, 2);
     if (!(h->a = cd_arena_new()))
-        raise_error(L, "StoreError", "out of memory opening store '%s'", path);
+        cd_lua_raise(L, "StoreError", "out of memory opening store '%s'", path);
 
     cd_error err;
     cd_error_clear(&err);
@@ -932,7 +919,7 @@ static int l_open(lua_State *L)
     } else {
         int e = errno;
         if (e != ENOENT)
-            raise_error(L, "StoreError", "cannot open store '%s': %s", path, strerror(e));
+            cd_lua_raise(L, "StoreError", "cannot open store '%s': %s", path, strerror(e));
         if (cd_open(path, &o, &h->s, &err))
             return raise_cd_error(L, &err);
         push_handle_set(L, realpath(path, real) ? real : path);  /* 4 */

@@ -40,11 +40,7 @@ local function children(dir, path)
   return names
 end
 
-local function error_of(fn, ...)
-  local ok, e = pcall(fn, ...)
-  assert(not ok, "expected an error")
-  return e
-end
+local function error_of(...) return assert(helper.error_of(...), "expected an error") end
 
 describe("dir:loader", function()
   after_each(function()
