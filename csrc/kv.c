@@ -42,26 +42,28 @@ struct cd_kv {
     char *path;
 };
 
-/* A write transaction keeps a few cursors for its puts.  mdb_put starts every insert at the
- * root; a cursor that already sits on the leaf where the key goes (or at the very end of the
- * tree) inserts without the descent.  Creating objects puts runs of nearby keys in a few
- * places at once (the new object's keys at the end of the tree, the parent's child links),
- * so each put takes the cursor whose last key shares the longest prefix with its key.  The
- * cursors are LMDB's tracked write cursors: inserts and deletes elsewhere keep them valid. */
-#define PUT_CURSORS 4
-#define PUT_KEY_MEMO 24   /* bytes of each cursor's last key kept to choose by */
+/* A transaction keeps a few cursors for its gets and puts.  mdb_get and mdb_put start at the
+ * root every time; a cursor that already sits on the leaf where the key is (or goes, or at
+ * the very end of the tree) finds it without the descent.  A call reads and writes runs of
+ * nearby keys in a few places at once (an object's record and values, the parent's child
+ * links, the new objects at the end of the tree), so each get or put takes the cursor whose
+ * last key shares the longest prefix with its key.  In a write transaction they are LMDB's
+ * tracked cursors: inserts and deletes elsewhere keep them valid.  They are closed before
+ * the transaction ends or is reset. */
+#define NEAR_CURSORS 4
+#define NEAR_KEY_MEMO 24   /* bytes of each cursor's last key kept to choose by */
 
 struct cd_txn {
     cd_kv *kv;
     MDB_txn *txn;
     bool write;
-    unsigned put_clock;
+    unsigned near_clock;
     struct {
         MDB_cursor *cur;   /* NULL: not opened yet */
-        unsigned used;     /* put_clock of its last put: the least recent is replaced */
+        unsigned used;     /* near_clock of its last use: the least recent is replaced */
         size_t n;
-        unsigned char key[PUT_KEY_MEMO];
-    } put[PUT_CURSORS];
+        unsigned char key[NEAR_KEY_MEMO];
+    } near[NEAR_CURSORS];
 };
 
 struct cd_cursor {
@@ -271,8 +273,8 @@ int cd_kv_begin(cd_kv *kv, bool write, cd_txn **out, cd_error *err)
     t->kv = kv;
     t->write = write;
     t->txn = NULL;
-    t->put_clock = 0;
-    memset(t->put, 0, sizeof t->put);
+    t->near_clock = 0;
+    memset(t->near, 0, sizeof t->near);
     int rc;
     for (int attempt = 0;; attempt++) {
         if (!write && kv->idle_reader) {
@@ -306,13 +308,13 @@ int cd_kv_begin(cd_kv *kv, bool write, cd_txn **out, cd_error *err)
     return 0;
 }
 
-/* Closes the put cursors (before the transaction ends). */
-static void close_put_cursors(cd_txn *t)
+/* Closes the near cursors (before the transaction ends or is reset). */
+static void close_near_cursors(cd_txn *t)
 {
-    for (int i = 0; i < PUT_CURSORS; i++)
-        if (t->put[i].cur) {
-            mdb_cursor_close(t->put[i].cur);
-            t->put[i].cur = NULL;
+    for (int i = 0; i < NEAR_CURSORS; i++)
+        if (t->near[i].cur) {
+            mdb_cursor_close(t->near[i].cur);
+            t->near[i].cur = NULL;
         }
 }
 
@@ -327,6 +329,7 @@ int cd_kv_commit(cd_txn *t, bool sync, cd_error *err)
     cd_kv *kv = t->kv;
     int rc = 0;
     if (!t->write) {
+        close_near_cursors(t);
         mdb_txn_reset(t->txn);
         if (kv->idle_reader)
             mdb_txn_abort(t->txn);
@@ -335,7 +338,7 @@ int cd_kv_commit(cd_txn *t, bool sync, cd_error *err)
         txn_done(t);
         return 0;
     }
-    close_put_cursors(t);
+    close_near_cursors(t);
     mdb_env_set_flags(kv->env, MDB_NOSYNC, sync ? 0 : 1);
     rc = mdb_txn_commit(t->txn);
     txn_done(t);
@@ -348,13 +351,12 @@ void cd_kv_abort(cd_txn *t)
 {
     if (!t)
         return;
+    close_near_cursors(t);
     if (!t->write && !t->kv->idle_reader) {
         mdb_txn_reset(t->txn);
         t->kv->idle_reader = t->txn;
-    } else {
-        close_put_cursors(t);
+    } else
         mdb_txn_abort(t->txn);
-    }
     txn_done(t);
 }
 
@@ -371,12 +373,15 @@ static int check_key(cd_slice key, cd_error *err)
     return 0;
 }
 
+static MDB_cursor *near_cursor(cd_txn *t, cd_slice key);
+
 int cd_kv_get(cd_txn *t, cd_slice key, cd_slice *val, cd_error *err)
 {
     if (check_key(key, err))
         return err->code;
     MDB_val k = {key.n, (void *)key.p}, v;
-    int rc = mdb_get(t->txn, t->kv->dbi, &k, &v);
+    MDB_cursor *c = near_cursor(t, key);
+    int rc = c ? mdb_cursor_get(c, &k, &v, MDB_SET) : mdb_get(t->txn, t->kv->dbi, &k, &v);
     if (rc == MDB_NOTFOUND)
         return CD_KV_NOTFOUND;
     if (rc)
@@ -386,35 +391,35 @@ int cd_kv_get(cd_txn *t, cd_slice key, cd_slice *val, cd_error *err)
     return 0;
 }
 
-/* The put cursor for key (see struct cd_txn), or NULL to use mdb_put. */
-static MDB_cursor *put_cursor(cd_txn *t, cd_slice key)
+/* The cursor for a get or put of key (see struct cd_txn), or NULL to use mdb_get/mdb_put. */
+static MDB_cursor *near_cursor(cd_txn *t, cd_slice key)
 {
     const unsigned char *kp = key.p;
     int best = -1, oldest = 0;
     size_t best_len = 0;
-    for (int i = 0; i < PUT_CURSORS; i++) {
-        if (!t->put[i].cur) {
+    for (int i = 0; i < NEAR_CURSORS; i++) {
+        if (!t->near[i].cur) {
             oldest = i;
             break;
         }
-        size_t m = key.n < t->put[i].n ? key.n : t->put[i].n, l = 0;
-        while (l < m && kp[l] == t->put[i].key[l])
+        size_t m = key.n < t->near[i].n ? key.n : t->near[i].n, l = 0;
+        while (l < m && kp[l] == t->near[i].key[l])
             l++;
         if (l > best_len) {
             best = i;
             best_len = l;
         }
-        if (t->put[i].used < t->put[oldest].used)
+        if (t->near[i].used < t->near[oldest].used)
             oldest = i;
     }
     /* Sharing the prefix byte only is no sign of being near: take a cursor of its own. */
     int i = best >= 0 && best_len >= 2 ? best : oldest;
-    if (!t->put[i].cur && mdb_cursor_open(t->txn, t->kv->dbi, &t->put[i].cur))
-        return t->put[i].cur = NULL, NULL;
-    t->put[i].used = ++t->put_clock;
-    t->put[i].n = key.n < PUT_KEY_MEMO ? key.n : PUT_KEY_MEMO;
-    memcpy(t->put[i].key, key.p, t->put[i].n);
-    return t->put[i].cur;
+    if (!t->near[i].cur && mdb_cursor_open(t->txn, t->kv->dbi, &t->near[i].cur))
+        return t->near[i].cur = NULL, NULL;
+    t->near[i].used = ++t->near_clock;
+    t->near[i].n = key.n < NEAR_KEY_MEMO ? key.n : NEAR_KEY_MEMO;
+    memcpy(t->near[i].key, key.p, t->near[i].n);
+    return t->near[i].cur;
 }
 
 int cd_kv_put(cd_txn *t, cd_slice key, cd_slice val, bool append, cd_error *err)
@@ -422,7 +427,7 @@ int cd_kv_put(cd_txn *t, cd_slice key, cd_slice val, bool append, cd_error *err)
     if (check_key(key, err))
         return err->code;
     MDB_val k = {key.n, (void *)key.p}, v = {val.n, (void *)val.p};
-    MDB_cursor *c = put_cursor(t, key);
+    MDB_cursor *c = near_cursor(t, key);
     unsigned flags = append ? MDB_APPEND : 0;
     int rc = c ? mdb_cursor_put(c, &k, &v, flags) : mdb_put(t->txn, t->kv->dbi, &k, &v, flags);
     if (rc == MDB_KEYEXIST && append) /* not really an append: fall back to an insert */
@@ -435,7 +440,7 @@ int cd_kv_put_new(cd_txn *t, cd_slice key, cd_slice val, cd_error *err)
     if (check_key(key, err))
         return err->code;
     MDB_val k = {key.n, (void *)key.p}, v = {val.n, (void *)val.p};
-    MDB_cursor *c = put_cursor(t, key);
+    MDB_cursor *c = near_cursor(t, key);
     int rc = c ? mdb_cursor_put(c, &k, &v, MDB_NOOVERWRITE)
                : mdb_put(t->txn, t->kv->dbi, &k, &v, MDB_NOOVERWRITE);
     if (rc == MDB_KEYEXIST)
