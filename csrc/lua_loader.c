@@ -85,6 +85,8 @@ typedef struct loader {
     facet_ent *facets;     /* in keep */
     size_t nf, capf;
     bool failed, finished;
+    bool busy;             /* one of its callbacks is running: the loader refuses to be used */
+    bool broken;           /* an error escaped while its state was being changed */
 } loader;
 
 /* {====================================================== small helpers */
@@ -156,49 +158,26 @@ static int raise_stored(lua_State *L)
     return lua_error(L);
 }
 
-/* Waits for the batch in flight; hands its ids to on_commit, or stores and raises its error. */
-static void settle(lua_State *L, loader *l)
+/* Makes the error value on top of the stack the loader's own: every later call raises it. */
+static int fail_with(lua_State *L, loader *l)
 {
-    if (!cd_pipeline_busy(l->pipe))
-        return;
-    cd_value *resp;
-    cd_error err;
-    int rc = cd_pipeline_wait(l->pipe, &resp, &err);
-    size_t first = l->flight_first, n = l->flight_n;
-    l->flight_n = 0;
-    if (rc) {
-        l->failed = true;
-        cd_lua_push_cd_error(L, &err);
-        if (err.code == CD_E_BatchWriteException) {
-            lua_pushinteger(L, (lua_Integer)(first + (size_t)err.index));
-            lua_setfield(L, -2, "step");
-        }
-        lua_pushinteger(L, (lua_Integer)l->batches);
-        lua_setfield(L, -2, "batch");
-        lua_pushvalue(L, -1);
-        lua_setiuservalue(L, 1, UV_ERROR);
+    l->failed = true;
+    lua_pushvalue(L, -1);
+    lua_setiuservalue(L, 1, UV_ERROR);
+    return lua_error(L);
+}
+
+/* Calls a Lua callback (describe, to_api, __selector, on_commit) with nargs arguments on
+ * the stack above it.  While it runs the loader refuses every use (a callback that closed
+ * or fed the loader would pull its state from under the C code that called it); its
+ * errors come through unchanged. */
+static void callback(lua_State *L, loader *l, int nargs, int nresults)
+{
+    l->busy = true;
+    int rc = lua_pcall(L, nargs, nresults, 0);
+    l->busy = false;
+    if (rc != LUA_OK)
         lua_error(L);
-    }
-    l->written += n;
-    if (get_option(L, "on_commit") == LUA_TNIL) {
-        lua_pop(L, 1);
-        return;
-    }
-    const cd_value *list = cd_get(resp, "Responses");
-    lua_pushinteger(L, (lua_Integer)first);
-    lua_createtable(L, (int)n, 0);
-    for (size_t i = 0; list && list->type == CDV_LIST && i < list->u.list.n; i++) {
-        const cd_value *r = list->u.list.items[i];
-        const cd_value *id = NULL;
-        if (r && r->type == CDV_MAP && r->u.map.n == 1 && r->u.map.ents[0].val)
-            id = cd_get(r->u.map.ents[0].val, "ObjectIdentifier");
-        if (id && id->type == CDV_STRING)
-            lua_pushlstring(L, id->u.s.p, id->u.s.len);
-        else
-            lua_pushboolean(L, 0);
-        lua_rawseti(L, -2, (lua_Integer)i + 1);
-    }
-    lua_call(L, 2, 0);
 }
 
 /* A fresh batch in slot[cur]. */
@@ -211,106 +190,166 @@ static void new_batch(lua_State *L, loader *l)
     l->n = 0;
 }
 
-/* Sends the batch being built: waits for the one in flight first (its arena is the next
- * one to build in), then hands this one to the worker. */
-static void send(lua_State *L, loader *l)
+/* Waits for the batch in flight (if any), then sends the batch being built (if start and
+ * it has operations), then calls on_commit for the batch that finished.  The loader's state
+ * is whole again before any Lua code runs; an error halfway (out of memory, no thread)
+ * leaves it broken, and a failed batch or an on_commit error leaves it failed. */
+static void cycle(lua_State *L, loader *l, bool start)
 {
-    settle(L, l);
-    if (l->n == 0)
-        return;
-    cd_arena *a = l->slot[l->cur];
-    cd_value *list = cd_list(a);
-    cd_value *req = map_n(L, a, 2);
-    if (!list)
-        oom(L);
-    list->u.list.items = l->ops;
-    list->u.list.n = list->u.list.cap = l->n;
-    PUT(req, "DirectoryArn", l->dir);
-    PUT(req, "Operations", list);
-    cd_error err;
-    if (cd_pipeline_start(l->pipe, cd_op_lookup("BatchWrite"), req, a, &err)) {
-        cd_lua_push_cd_error(L, &err);
-        lua_error(L);
+    bool report = false;
+    if (cd_pipeline_busy(l->pipe)) {
+        cd_value *resp;
+        cd_error err;
+        int rc = cd_pipeline_wait(l->pipe, &resp, &err);
+        size_t first = l->flight_first, n = l->flight_n;
+        l->flight_n = 0;
+        if (rc) {
+            cd_lua_push_cd_error(L, &err);
+            if (err.code == CD_E_BatchWriteException) {
+                lua_pushinteger(L, (lua_Integer)(first + (size_t)err.index));
+                lua_setfield(L, -2, "step");
+            }
+            lua_pushinteger(L, (lua_Integer)l->batches);
+            lua_setfield(L, -2, "batch");
+            fail_with(L, l);
+        }
+        l->written += n;
+        /* The ids now: the response lives in the arena the next batch is built in. */
+        if (get_option(L, "on_commit") != LUA_TNIL) {
+            const cd_value *list = cd_get(resp, "Responses");
+            lua_pushinteger(L, (lua_Integer)first);
+            lua_createtable(L, (int)n, 0);
+            for (size_t i = 0; list && list->type == CDV_LIST && i < list->u.list.n; i++) {
+                const cd_value *r = list->u.list.items[i];
+                const cd_value *id = NULL;
+                if (r && r->type == CDV_MAP && r->u.map.n == 1 && r->u.map.ents[0].val)
+                    id = cd_get(r->u.map.ents[0].val, "ObjectIdentifier");
+                if (id && id->type == CDV_STRING)
+                    lua_pushlstring(L, id->u.s.p, id->u.s.len);
+                else
+                    lua_pushboolean(L, 0);
+                lua_rawseti(L, -2, (lua_Integer)i + 1);
+            }
+            report = true;
+        } else
+            lua_pop(L, 1);
     }
-    l->flight_first = l->sent + 1;
-    l->flight_n = l->n;
-    l->sent += l->n;
-    l->batches++;
-    l->cur ^= 1;
-    new_batch(L, l);
+    if (start && l->n > 0) {
+        l->broken = true;   /* until the new batch is ready */
+        cd_arena *a = l->slot[l->cur];
+        cd_value *list = cd_list(a);
+        cd_value *req = map_n(L, a, 2);
+        if (!list)
+            oom(L);
+        list->u.list.items = l->ops;
+        list->u.list.n = list->u.list.cap = l->n;
+        PUT(req, "DirectoryArn", l->dir);
+        PUT(req, "Operations", list);
+        cd_error err;
+        if (cd_pipeline_start(l->pipe, cd_op_lookup("BatchWrite"), req, a, &err)) {
+            cd_lua_push_cd_error(L, &err);
+            lua_error(L);
+        }
+        l->flight_first = l->sent + 1;
+        l->flight_n = l->n;
+        l->sent += l->n;
+        l->batches++;
+        l->cur ^= 1;
+        new_batch(L, l);
+        l->broken = false;
+    }
+    if (report) {
+        l->busy = true;
+        int rc = lua_pcall(L, 2, 0, 0);
+        l->busy = false;
+        if (rc != LUA_OK)
+            fail_with(L, l);
+    }
 }
 
-/* Checks the loader takes operations; returns it. */
-static loader *open_loader(lua_State *L)
+/* The loader at argument 1, which must take operations; with need_store, its store must
+ * be open too (create resolves facets through it). */
+static loader *open_loader(lua_State *L, bool need_store)
 {
     loader *l = check_loader(L);
+    if (l->busy)
+        cd_lua_raise(L, "StoreError", "the loader cannot be used from its own callbacks "
+                     "(on_commit, describe, to_api, __selector)");
     if (l->failed)
         raise_stored(L);
+    if (l->broken)
+        cd_lua_raise(L, "StoreError", "this loader stopped after an error (out of memory or "
+                     "no thread); close it and start another");
     if (!l->pipe || l->finished)
         cd_lua_raise(L, "StoreError", "this loader is %s", l->pipe ? "finished" : "closed");
-    lua_getiuservalue(L, 1, UV_STORE);
-    cd_lua_store(L, -1);   /* raises when the store was closed */
-    lua_pop(L, 1);
+    if (need_store) {
+        lua_getiuservalue(L, 1, UV_STORE);
+        cd_lua_store(L, -1);   /* raises when the store was closed */
+        lua_pop(L, 1);
+    }
     return l;
 }
 
-static void append(lua_State *L, loader *l, cd_value *op)
+/* Makes room for one more operation: sends the batch being built when it is full.  Called
+ * before an operation is built, so it is built in the arena of the batch it joins; a send
+ * that raised is simply tried again by the next operation. */
+static void make_room(lua_State *L, loader *l)
 {
-    l->ops[l->n++] = op;
     if (l->n == l->batch)
-        send(L, l);
+        cycle(L, l, true);
 }
 
 /* }====================================================== */
 
 /* {====================================================== rows */
 
-/* The facet entry of the row's facet name at stack index idx (a string). */
-static facet_ent *facet_of(lua_State *L, loader *l, int idx)
+/* The index in l->facets of the row's facet name at stack index idx (a string).  An entry
+ * is published (l->nf) only once it is whole, so an error halfway leaves no trace. */
+static size_t facet_of(lua_State *L, loader *l, int idx)
 {
     size_t len;
     const char *key = lua_tolstring(L, idx, &len);
     for (size_t i = 0; i < l->nf; i++)
         if (l->facets[i].key == key ||
             (l->facets[i].len == len && memcmp(l->facets[i].key, key, len) == 0))
-            return &l->facets[i];
+            return i;
     if (get_option(L, "describe") != LUA_TFUNCTION)
         cd_lua_raise(L, "ValidationException",
                      "loader:create needs the describe option (dir:loader sets it); use "
                      "loader:add with BatchWrite operations otherwise");
     lua_pushvalue(L, idx);
-    lua_call(L, 1, 2);   /* schema ARN, facet name; raises for an unknown facet */
+    callback(L, l, 1, 2);   /* schema ARN, facet name; raises for an unknown facet */
     if (lua_type(L, -2) != LUA_TSTRING || lua_type(L, -1) != LUA_TSTRING)
         cd_lua_raise(L, "FacetValidationException", "facet %s could not be resolved", key);
     size_t arn_len, name_len;
     const char *arn = lua_tolstring(L, -2, &arn_len), *name = lua_tolstring(L, -1, &name_len);
-    if (l->nf == l->capf) {
-        size_t cap = l->capf ? l->capf * 2 : 8;
-        facet_ent *f = cd_arena_alloc(l->keep, cap * sizeof *f);
-        if (!f)
-            oom(L);
-        if (l->nf)
-            memcpy(f, l->facets, l->nf * sizeof *f);
-        l->facets = f;
-        l->capf = cap;
-    }
-    facet_ent *f = &l->facets[l->nf];
-    memset(f, 0, sizeof *f);
+    facet_ent f = {0};
     cd_value *arn_v = str(L, l->keep, arn, arn_len), *name_v = str(L, l->keep, name, name_len);
-    f->arn = arn_v->u.s.p;
-    f->name = name_v->u.s.p;
-    f->sf = map_n(L, l->keep, 2);
-    PUT(f->sf, "SchemaArn", arn_v);
-    PUT(f->sf, "FacetName", name_v);
+    f.arn = arn_v->u.s.p;
+    f.name = name_v->u.s.p;
+    f.sf = map_n(L, l->keep, 2);
+    PUT(f.sf, "SchemaArn", arn_v);
+    PUT(f.sf, "FacetName", name_v);
     lua_pop(L, 2);
     keep_alive(L, idx);
-    f->key = key;
-    f->len = len;
-    l->nf++;
-    return f;
+    f.key = key;
+    f.len = len;
+    if (l->nf == l->capf) {
+        size_t cap = l->capf ? l->capf * 2 : 8;
+        facet_ent *grown = cd_arena_alloc(l->keep, cap * sizeof *grown);
+        if (!grown)
+            oom(L);
+        if (l->nf)
+            memcpy(grown, l->facets, l->nf * sizeof *grown);
+        l->facets = grown;
+        l->capf = cap;
+    }
+    l->facets[l->nf] = f;
+    return l->nf++;
 }
 
-/* The attribute entry of attribute name (string at idx) of facet f. */
+/* The attribute entry of attribute name (string at idx) of facet f, published (f->n) only
+ * once it is whole. */
 static attr_ent *attr_of(lua_State *L, loader *l, facet_ent *f, int idx)
 {
     size_t len;
@@ -319,41 +358,38 @@ static attr_ent *attr_of(lua_State *L, loader *l, facet_ent *f, int idx)
         if (f->attrs[i].name == name ||
             (f->attrs[i].len == len && memcmp(f->attrs[i].name, name, len) == 0))
             return &f->attrs[i];
-    int type = T_UNKNOWN;
+    attr_ent e = {.name = name, .len = len, .type = T_UNKNOWN};
     get_option(L, "describe");
     lua_pushlstring(L, f->key, f->len);
     lua_pushvalue(L, idx);
-    lua_call(L, 2, 1);   /* describe(facet, attribute) -> declared type or nil */
+    callback(L, l, 2, 1);   /* describe(facet, attribute) -> declared type or nil */
     if (lua_type(L, -1) == LUA_TSTRING)
         for (int t = T_STRING; t <= T_VARIANT; t++)
             if (strcmp(lua_tostring(L, -1), type_names[t]) == 0)
-                type = t;
+                e.type = t;
     lua_pop(L, 1);
+    keep_alive(L, idx);
+    e.key = map_n(L, l->keep, 3);
+    PUT(e.key, "SchemaArn", str(L, l->keep, f->arn, strlen(f->arn)));
+    PUT(e.key, "FacetName", str(L, l->keep, f->name, strlen(f->name)));
+    PUT(e.key, "Name", str(L, l->keep, name, len));
     if (f->n == f->cap) {
         size_t cap = f->cap ? f->cap * 2 : 8;
-        attr_ent *a = cd_arena_alloc(l->keep, cap * sizeof *a);
-        if (!a)
+        attr_ent *grown = cd_arena_alloc(l->keep, cap * sizeof *grown);
+        if (!grown)
             oom(L);
         if (f->n)
-            memcpy(a, f->attrs, f->n * sizeof *a);
-        f->attrs = a;
+            memcpy(grown, f->attrs, f->n * sizeof *grown);
+        f->attrs = grown;
         f->cap = cap;
     }
-    attr_ent *e = &f->attrs[f->n++];
-    keep_alive(L, idx);
-    e->name = name;
-    e->len = len;
-    e->type = type;
-    e->key = map_n(L, l->keep, 3);
-    PUT(e->key, "SchemaArn", str(L, l->keep, f->arn, strlen(f->arn)));
-    PUT(e->key, "FacetName", str(L, l->keep, f->name, strlen(f->name)));
-    PUT(e->key, "Name", str(L, l->keep, name, len));
-    return e;
+    f->attrs[f->n] = e;
+    return &f->attrs[f->n++];
 }
 
 /* The TypedAttributeValue of the value at idx for an attribute of type t: the common cases
  * here, the rest through the to_api option (as the idiomatic batch converts values). */
-static cd_value *typed_value(lua_State *L, cd_arena *a, int t, int idx)
+static cd_value *typed_value(lua_State *L, loader *l, cd_arena *a, int t, int idx)
 {
     cd_value *tv = map_n(L, a, 1);
     bool open = t == T_UNKNOWN || t == T_VARIANT;
@@ -396,21 +432,23 @@ static cd_value *typed_value(lua_State *L, cd_arena *a, int t, int idx)
     else
         lua_pushnil(L);
     lua_pushvalue(L, idx);
-    lua_call(L, 2, 1);
+    callback(L, l, 2, 1);
     cd_value *v = cd_lua_request_value(L, lua_gettop(L), a);
     lua_pop(L, 1);
     return v;
 }
 
 /* A selector argument: a string, or anything with a __selector metamethod (object handles,
- * batch placeholders).  Pushes nothing; returns the selector value in arena a. */
-static cd_value *selector_arg(lua_State *L, cd_arena *a, int idx, const char *what)
+ * batch placeholders).  Returns { Selector = ... } in arena a. */
+static cd_value *selector_arg(lua_State *L, loader *l, cd_arena *a, int idx, const char *what)
 {
     if (lua_type(L, idx) != LUA_TSTRING) {
-        if (!luaL_callmeta(L, idx, "__selector"))
+        if (luaL_getmetafield(L, idx, "__selector") == LUA_TNIL)
             cd_lua_raise(L, "ValidationException", "loader:create: the %s must be a selector "
                          "(\"/path\", \"$id\", \"#name\") or an object, got %s", what,
                          luaL_typename(L, idx));
+        lua_pushvalue(L, idx);
+        callback(L, l, 1, 1);
         lua_replace(L, idx);
         if (lua_type(L, idx) != LUA_TSTRING)
             cd_lua_raise(L, "ValidationException", "loader:create: the %s's __selector gave %s, "
@@ -423,18 +461,28 @@ static cd_value *selector_arg(lua_State *L, cd_arena *a, int idx, const char *wh
     return ref;
 }
 
-static int cmp_facet_key(const void *x, const void *y)
+/* A facet of the row being read: its entry and the stack index of its values table. */
+typedef struct row_facet {
+    loader *l;
+    size_t f;
+    int vals;
+} row_facet;
+
+static int cmp_row_facet(const void *x, const void *y)
 {
-    const facet_ent *a = *(facet_ent *const *)x, *b = *(facet_ent *const *)y;
+    const row_facet *p = x, *q = y;
+    const facet_ent *a = &p->l->facets[p->f], *b = &q->l->facets[q->f];
     int c = memcmp(a->key, b->key, a->len < b->len ? a->len : b->len);
     return c ? c : (a->len > b->len) - (a->len < b->len);
 }
+
+#define ROW_FACETS 16   /* facets one row may carry */
 
 /* loader:create(parent, link, values) | loader:create(values): a CreateObject operation.
  * values: { Facet = { attribute = value } }.  Returns the operation's step number. */
 static int loader_create(lua_State *L)
 {
-    loader *l = open_loader(L);
+    loader *l = open_loader(L, true);
     int vals = 4;
     if (lua_gettop(L) <= 2) {   /* create(values): an object outside the tree */
         lua_settop(L, 2);
@@ -445,10 +493,11 @@ static int loader_create(lua_State *L)
         cd_lua_raise(L, "ValidationException",
                      "loader:create: facet values table expected ({ Facet = { attribute = value } }), got %s",
                      luaL_typename(L, vals));
+    make_room(L, l);
     cd_arena *a = l->slot[l->cur];
     cd_value *parent = NULL, *link = NULL;
     if (vals == 4) {
-        parent = selector_arg(L, a, 2, "parent");
+        parent = selector_arg(L, l, a, 2, "parent");
         if (lua_type(L, 3) != LUA_TSTRING)
             cd_lua_raise(L, "ValidationException", "loader:create: link name (a string) expected, "
                          "got %s", luaL_typename(L, 3));
@@ -459,8 +508,10 @@ static int loader_create(lua_State *L)
     get_option(L, "null");
     int null = lua_gettop(L);
 
-    /* Pass 1: the facets (and the number of values). */
-    facet_ent *used[16];
+    /* Pass 1: the facets, each values table kept on the stack for pass 2 (callbacks run in
+     * between and may change the row: pass 2 reads what pass 1 saw, and checks its count). */
+    luaL_checkstack(L, ROW_FACETS + 8, "loader:create");
+    row_facet used[ROW_FACETS];
     size_t nf = 0, nv = 0;
     lua_pushnil(L);
     while (lua_next(L, vals)) {
@@ -473,19 +524,21 @@ static int loader_create(lua_State *L)
         if (lua_getmetatable(L, -1))
             cd_lua_raise(L, "ValidationException", "the values of facet %s must be a plain table "
                          "of attribute = value (this one has a metatable)", lua_tostring(L, -3));
-        if (nf == sizeof used / sizeof *used)
-            cd_lua_raise(L, "ValidationException", "loader:create: more than %zu facets in one row",
-                         sizeof used / sizeof *used);
-        used[nf++] = facet_of(L, l, lua_gettop(L) - 1);
+        if (nf == ROW_FACETS)
+            cd_lua_raise(L, "ValidationException", "loader:create: more than %d facets in one row",
+                         ROW_FACETS);
+        size_t f = facet_of(L, l, lua_gettop(L) - 1);
         lua_pushnil(L);
         while (lua_next(L, -2)) {
             nv++;
             lua_pop(L, 1);
         }
-        lua_pop(L, 1);
+        /* keep the values table below the key: key, vals -> vals, key */
+        lua_insert(L, -2);
+        used[nf++] = (row_facet){l, f, lua_gettop(L) - 1};
     }
     if (nf > 1)
-        qsort(used, nf, sizeof *used, cmp_facet_key);
+        qsort(used, nf, sizeof *used, cmp_row_facet);
 
     /* Pass 2: the attribute list, facet by facet in name order. */
     cd_value *sfs = cd_list(a), *attrs = cd_list(a);
@@ -495,11 +548,9 @@ static int loader_create(lua_State *L)
         oom(L);
     size_t k = 0;
     for (size_t i = 0; i < nf; i++) {
-        facet_ent *f = used[i];
+        facet_ent *f = &l->facets[used[i].f];
         sfi[i] = f->sf;
-        lua_pushlstring(L, f->key, f->len);
-        lua_rawget(L, vals);
-        int t = lua_gettop(L);
+        int t = used[i].vals;
         lua_pushnil(L);
         while (lua_next(L, t)) {
             if (lua_type(L, -2) != LUA_TSTRING)
@@ -509,12 +560,15 @@ static int loader_create(lua_State *L)
                 attr_ent *e = attr_of(L, l, f, lua_gettop(L) - 1);
                 cd_value *ent = map_n(L, a, 2);
                 PUT(ent, "Key", e->key);
-                PUT(ent, "Value", typed_value(L, a, e->type, lua_gettop(L)));
+                PUT(ent, "Value", typed_value(L, l, a, e->type, lua_gettop(L)));
+                f = &l->facets[used[i].f];   /* (entries never move, but stay exact) */
+                if (k == nv)
+                    cd_lua_raise(L, "ValidationException", "loader:create: the row changed "
+                                 "while it was being read");
                 avi[k++] = ent;
             }
             lua_pop(L, 1);
         }
-        lua_pop(L, 1);
     }
     sfs->u.list.items = sfi;
     sfs->u.list.n = sfs->u.list.cap = nf;
@@ -529,21 +583,20 @@ static int loader_create(lua_State *L)
         PUT(body, "LinkName", link);
     }
     PUT(op, "CreateObject", body);
-    size_t step = l->sent + l->n + 1;
-    append(L, l, op);
-    lua_pushinteger(L, (lua_Integer)step);
+    l->ops[l->n++] = op;
+    lua_pushinteger(L, (lua_Integer)(l->sent + l->n));
     return 1;
 }
 
 /* loader:add(operation): any AWS-shaped BatchWrite operation.  Returns its step number. */
 static int loader_add(lua_State *L)
 {
-    loader *l = open_loader(L);
+    loader *l = open_loader(L, true);
     luaL_checktype(L, 2, LUA_TTABLE);
+    make_room(L, l);
     cd_value *op = cd_lua_request_value(L, 2, l->slot[l->cur]);
-    size_t step = l->sent + l->n + 1;
-    append(L, l, op);
-    lua_pushinteger(L, (lua_Integer)step);
+    l->ops[l->n++] = op;
+    lua_pushinteger(L, (lua_Integer)(l->sent + l->n));
     return 1;
 }
 
@@ -554,9 +607,9 @@ static int loader_add(lua_State *L)
 /* loader:finish() -> operations written.  Sends what is left and waits. */
 static int loader_finish(lua_State *L)
 {
-    loader *l = open_loader(L);
-    send(L, l);
-    settle(L, l);
+    loader *l = open_loader(L, false);
+    cycle(L, l, true);    /* waits for the batch in flight, sends the last one */
+    cycle(L, l, false);   /* waits for it */
     l->finished = true;
     lua_pushinteger(L, (lua_Integer)l->written);
     return 1;
@@ -577,7 +630,10 @@ static void stop(loader *l)
 
 static int loader_close(lua_State *L)
 {
-    stop(check_loader(L));
+    loader *l = check_loader(L);
+    if (l->busy)   /* (never from __gc: the loader is on the stack while it is busy) */
+        cd_lua_raise(L, "StoreError", "the loader cannot be closed from its own callbacks");
+    stop(l);
     return 0;
 }
 

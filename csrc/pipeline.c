@@ -5,6 +5,7 @@
  * synchronisation needed — the call's request, arena, response and error are handed over
  * by pthread_create and handed back by pthread_join. */
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include "pipeline.h"
@@ -56,7 +57,13 @@ int cd_pipeline_start(cd_pipeline *p, int op, cd_value *req, cd_arena *a, cd_err
     p->resp = NULL;
     p->rc = 0;
     cd_error_clear(&p->err);
+    /* The worker takes no signals: they are for the thread that runs Lua (the REPL's
+     * Ctrl-C handler sets a hook on its Lua state). */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
     int rc = pthread_create(&p->thread, NULL, work, p);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (rc)
         return cd_fail(err, CD_E_StoreError, "cannot start a worker thread: %s", strerror(rc));
     p->running = true;

@@ -111,12 +111,15 @@ void *cd_arena_alloc(cd_arena *a, size_t n)
         if (size < n)
             size = n;
         block *nb = NULL;
-        if (a->spare && a->spare->size >= n) {   /* a kept block (cd_arena_keep) */
-            nb = a->spare;
-            a->spare = nb->next;
-            a->spare_bytes -= nb->size;
-            nb->used = 0;
-        } else if (!(nb = block_new(size)))
+        for (block **pp = &a->spare; *pp; pp = &(*pp)->next)
+            if ((*pp)->size >= n) {   /* the first kept block that fits (cd_arena_keep) */
+                nb = *pp;
+                *pp = nb->next;
+                a->spare_bytes -= nb->size;
+                nb->used = 0;
+                break;
+            }
+        if (!nb && !(nb = block_new(size)))
             return NULL;
         nb->next = b;
         a->head = b = nb;

@@ -118,17 +118,59 @@ describe("dir:loader", function()
     load:close()
   end)
 
-  it("raises a failure when it finds it, on the next call that sends", function()
+  it("raises a failure when it finds it: when the next batch is sent, or at finish", function()
     local dir = acme()
     local load <close> = dir:loader{ batch = 2 }
     load:create("/people", "a", { Person = { email = "e" } })
-    load:create("/people", "a", { Person = { email = "e" } })   -- batch 1 is sent here
-    -- the next batch waits for batch 1 before it is sent, and finds the failure
-    load:create("/people", "b", { Person = { email = "e" } })
-    local e = error_of(load.create, load, "/people", "c", { Person = { email = "e" } })
+    load:create("/people", "a", { Person = { email = "e" } })   -- batch 1 is full
+    load:create("/people", "b", { Person = { email = "e" } })   -- batch 1 is sent here
+    load:create("/people", "c", { Person = { email = "e" } })
+    -- batch 2 is full: sending it waits for batch 1 first, and finds the failure
+    local e = error_of(load.create, load, "/people", "d", { Person = { email = "e" } })
     assert.equal("BatchWriteException", e.code)
     assert.equal(2, e.step)
+    assert.equal(1, e.batch)
     assert.same({}, children(dir, "/people"))
+  end)
+
+  it("fails with an error of on_commit, after the batch was written", function()
+    local dir = acme()
+    local load <close> = dir:loader{ batch = 2, on_commit = function(first)
+      if first == 3 then error("stop here") end
+    end }
+    for i = 1, 6 do
+      local ok, e = pcall(load.create, load, "/people", "p" .. i, { Person = { email = "e" } })
+      if not ok then
+        assert.matches("stop here", tostring(e))
+        assert.equal(6, i)    -- batch 2 (rows 3, 4) is reported while row 6 sends batch 3
+        break
+      end
+    end
+    assert.matches("stop here", tostring(error_of(load.finish, load)))
+    assert.equal(4, #children(dir, "/people"))   -- batches 1 and 2 are written
+  end)
+
+  it("refuses to be used or closed from its own callbacks", function()
+    local dir = acme()
+    local load
+    load = dir:loader{ batch = 1, on_commit = function()
+      local e = error_of(load.create, load, "/people", "x", { Person = { email = "e" } })
+      assert.equal("StoreError", e.code)
+      assert.matches("own callbacks", e.message)
+      e = error_of(load.close, load)
+      assert.matches("own callbacks", e.message)
+    end }
+    load:create("/people", "a", { Person = { email = "e" } })
+    load:create("/people", "b", { Person = { email = "e" } })
+    assert.equal(2, load:finish())
+    -- a parent whose __selector closes the loader
+    local sneaky = setmetatable({}, { __selector = function() load:close(); return "/people" end })
+    local load2 = dir:loader()
+    load = load2
+    local e = error_of(load2.create, load2, sneaky, "c", { Person = { email = "e" } })
+    assert.matches("own callbacks", e.message)
+    load2:close()
+    assert.same({ "a", "b" }, children(dir, "/people"))
   end)
 
   it("reports an unknown facet at once and an unknown attribute when its batch runs", function()
