@@ -190,13 +190,13 @@ static void new_batch(lua_State *L, loader *l)
     l->n = 0;
 }
 
-/* Waits for the batch in flight (if any), then sends the batch being built (if start and
- * it has operations), then calls on_commit for the batch that finished.  The loader's state
- * is whole again before any Lua code runs; an error halfway (out of memory, no thread)
- * leaves it broken, and a failed batch or an on_commit error leaves it failed. */
+/* Waits for the batch in flight (if any) and hands its ids to on_commit, then sends the
+ * batch being built (if start and it has operations).  on_commit runs while nothing is in
+ * flight and before the next batch goes, so a failed batch and an on_commit error both
+ * leave the loader failed with nothing more sent.  An error while the next batch is being
+ * handed over (out of memory, no thread) leaves it broken. */
 static void cycle(lua_State *L, loader *l, bool start)
 {
-    bool report = false;
     if (cd_pipeline_busy(l->pipe)) {
         cd_value *resp;
         cd_error err;
@@ -214,7 +214,6 @@ static void cycle(lua_State *L, loader *l, bool start)
             fail_with(L, l);
         }
         l->written += n;
-        /* The ids now: the response lives in the arena the next batch is built in. */
         if (get_option(L, "on_commit") != LUA_TNIL) {
             const cd_value *list = cd_get(resp, "Responses");
             lua_pushinteger(L, (lua_Integer)first);
@@ -230,7 +229,11 @@ static void cycle(lua_State *L, loader *l, bool start)
                     lua_pushboolean(L, 0);
                 lua_rawseti(L, -2, (lua_Integer)i + 1);
             }
-            report = true;
+            l->busy = true;
+            rc = lua_pcall(L, 2, 0, 0);
+            l->busy = false;
+            if (rc != LUA_OK)
+                fail_with(L, l);
         } else
             lua_pop(L, 1);
     }
@@ -257,13 +260,6 @@ static void cycle(lua_State *L, loader *l, bool start)
         l->cur ^= 1;
         new_batch(L, l);
         l->broken = false;
-    }
-    if (report) {
-        l->busy = true;
-        int rc = lua_pcall(L, 2, 0, 0);
-        l->busy = false;
-        if (rc != LUA_OK)
-            fail_with(L, l);
     }
 }
 

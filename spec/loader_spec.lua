@@ -133,21 +133,24 @@ describe("dir:loader", function()
     assert.same({}, children(dir, "/people"))
   end)
 
-  it("fails with an error of on_commit, after the batch was written", function()
+  it("fails with an error of on_commit, and sends nothing more", function()
     local dir = acme()
     local load <close> = dir:loader{ batch = 2, on_commit = function(first)
       if first == 3 then error("stop here") end
     end }
-    for i = 1, 6 do
+    local failed_at
+    for i = 1, 8 do
       local ok, e = pcall(load.create, load, "/people", "p" .. i, { Person = { email = "e" } })
       if not ok then
         assert.matches("stop here", tostring(e))
-        assert.equal(6, i)    -- batch 2 (rows 3, 4) is reported while row 6 sends batch 3
+        failed_at = i
         break
       end
     end
+    -- batch 2 (rows 3 and 4) is reported when row 7 finds batch 3 full and must send it
+    assert.equal(7, failed_at)
     assert.matches("stop here", tostring(error_of(load.finish, load)))
-    assert.equal(4, #children(dir, "/people"))   -- batches 1 and 2 are written
+    assert.same({ "p1", "p2", "p3", "p4" }, children(dir, "/people"))   -- batch 3 never went
   end)
 
   it("refuses to be used or closed from its own callbacks", function()
