@@ -119,8 +119,8 @@ awk -v page="$SCAN_PAGE" -v pentries="$POLICY_ENTRIES" '
         printf " the store pages a process touched count too (the map is shared, MDB_WRITEMAP)\n"
         printf "# raw LMDB: %.0f bytes per key\n", v["raw_bytes_per_key"]
         if ("raw_durable_write_bytes" in v && "c_durable_write_bytes" in v)
-            printf "# written to disk per durable commit: raw LMDB %.1f KiB, CreateObject %.1f KiB\n", \
-                v["raw_durable_write_bytes"] / 1024, v["c_durable_write_bytes"] / 1024
+            printf "# written to disk per durable commit: raw LMDB %.1f KiB, CreateObject %.1f KiB, BatchWrite of 20 CreateObject %.1f KiB\n", \
+                v["raw_durable_write_bytes"] / 1024, v["c_durable_write_bytes"] / 1024, v["c_batch_durable_write_bytes"] / 1024
         if (v["bulk_seconds"] > 0)
             printf "# bulk creation: %d objects in %.1f s, %.0f objects/s (one CreateObject each, sync = false)\n", \
                 v["bulk_objects"], v["bulk_seconds"], v["bulk_objects"] / v["bulk_seconds"]
@@ -156,7 +156,7 @@ awk -v page="$SCAN_PAGE" -v pentries="$POLICY_ENTRIES" '
         target("durable 20-op BatchWrite, Lua <= 1.5x raw commit", "lua_batch_write_20_durable", "raw_commit_durable", 1.5)
         target("durable 20-op BatchWrite, C <= 1.5x raw commit", "c_batch_write_20_durable", "raw_commit_durable", 1.5)
         if (v["bulk_load_seconds"] > 0) {
-            printf "target %-46s %6.0fk  (limit 150k)  %s\n", "bulk load (AWS-shaped BatchWrite) objects/s >= 150k", rate / 1000, (rate >= 150000 ? "PASS" : "MISS")
+            printf "# the same load with AWS-shaped request tables built in Lua and cd:BatchWrite: %.0fk objects/s (the target is for dir:loader, below)\n", rate / 1000
             printf "target %-46s %6.0f   (limit 200)   %s\n", "bulk load peak MiB beyond the map < 200", beyond, (beyond < 200 ? "PASS" : "MISS")
         }
         if (v["loader_load_seconds"] > 0) {
