@@ -15,7 +15,8 @@
  * Batches are not atomic together: when one fails, the ones before it stay written, nothing
  * more is sent, and the failure is raised by the loader call that finds it (create, add or
  * finish) as the BatchWriteException, with two more fields: step (the 1-based number of the
- * failing operation among all the loader's operations) and batch (1-based).  The loader is
+ * failing operation among all the loader's operations) and batch (1-based); a request-check
+ * failure (ValidationException naming 'Operations[i]') gets the step too.  The loader is
  * then failed: every later call raises that error again.
  *
  * loader:finish() sends what is left, waits, and returns the number of operations written;
@@ -190,6 +191,21 @@ static void new_batch(lua_State *L, loader *l)
     l->n = 0;
 }
 
+/* Whether a request-check message names one operation of the batch ("Value at
+ * 'Operations[3].AttachObject...'"): its 0-based index in *at. */
+static bool operation_named(const char *message, size_t *at)
+{
+    const char *p = strstr(message, "'Operations[");
+    if (!p)
+        return false;
+    char *end;
+    unsigned long long i = strtoull(p + 12, &end, 10);
+    if (end == p + 12 || *end != ']')
+        return false;
+    *at = (size_t)i;
+    return true;
+}
+
 /* Waits for the batch in flight (if any) and hands its ids to on_commit, then sends the
  * batch being built (if start and it has operations).  on_commit runs while nothing is in
  * flight and before the next batch goes, so a failed batch and an on_commit error both
@@ -205,8 +221,11 @@ static void cycle(lua_State *L, loader *l, bool start)
         l->flight_n = 0;
         if (rc) {
             cd_lua_push_cd_error(L, &err);
-            if (err.code == CD_E_BatchWriteException) {
-                lua_pushinteger(L, (lua_Integer)(first + (size_t)err.index));
+            size_t at;
+            if (err.code == CD_E_BatchWriteException || operation_named(err.message, &at)) {
+                if (err.code == CD_E_BatchWriteException)
+                    at = (size_t)err.index;
+                lua_pushinteger(L, (lua_Integer)(first + at));
                 lua_setfield(L, -2, "step");
             }
             lua_pushinteger(L, (lua_Integer)l->batches);

@@ -200,6 +200,20 @@ describe("dir:loader", function()
     assert.same({ "red" }, children(dir, "/teams"))
   end)
 
+  it("names the step of an operation the request check refuses", function()
+    local dir = acme()
+    local load <close> = dir:loader{ batch = 3 }
+    load:create("/people", "a", { Person = { email = "e" } })
+    load:add{ AttachObject = { ParentReference = "/people", ChildReference = { Selector = "/people/a" },
+                               LinkName = "again" } }   -- ParentReference must be a structure
+    local e = error_of(load.finish, load)
+    assert.equal("ValidationException", e.code)
+    assert.matches("Operations%[1%]", e.message)
+    assert.equal(2, e.step)
+    assert.equal(1, e.batch)
+    assert.same({}, children(dir, "/people"))
+  end)
+
   it("abandons the rows it has not sent when closed without finish", function()
     local dir = acme()
     do
