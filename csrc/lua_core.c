@@ -47,6 +47,7 @@
 #define OPEN_STORES "clouddir.open_stores"  /* registry: realpath -> {[handle] = true} (weak keys) */
 #define MAX_DEPTH 64                        /* tables nested deeper than this are refused */
 #define MEMO_N 8                            /* ARN strings a handle keeps for its responses */
+#define HANDLE_ARENA_KEEP ((size_t)8 << 20)  /* bytes of arena blocks a handle keeps between calls */
 
 typedef struct lstore {
     cd_store *s;   /* NULL once closed */
@@ -720,7 +721,7 @@ static int store_call(lua_State *L)
     if (own) {
         h->busy = 0;
         if (h->s)
-            cd_arena_reset(a);  /* give back the blocks a large response needed */
+            cd_arena_reset(a);  /* keeps HANDLE_ARENA_KEEP of blocks, gives back the rest */
     }
     if (lua_isnil(L, -1)) {  /* an operation with an empty response */
         lua_pop(L, 1);
@@ -905,6 +906,9 @@ static int l_open(lua_State *L)
     lua_setiuservalue(L, 3, 2);
     if (!(h->a = cd_arena_new()))
         cd_lua_raise(L, "StoreError", "out of memory opening store '%s'", path);
+    /* Calls that return large listings need the same blocks again and again: keeping them
+     * saves a malloc, a free and fresh pages to fault in per call. */
+    cd_arena_keep(h->a, HANDLE_ARENA_KEEP);
 
     cd_error err;
     cd_error_clear(&err);

@@ -20,6 +20,7 @@
 #include <sys/resource.h>
 #include <time.h>
 #include "clouddir.h"
+#include "kv.h"      /* --graph: the raw floor measured beside the listings */
 
 #define DURABLE_CREATES 200
 #define MAX_REPS 50
@@ -488,6 +489,7 @@ typedef struct graph {
     char index_ref[ID_MAX + 1], hub_ref[ID_MAX + 1], leaf_ref[ID_MAX + 1];
     size_t n, page, links, kinds, entries;
     bool sweep;   /* warming up: ranges in order from the start instead of at random */
+    cd_kv *raw;   /* the raw floor's store: n keys like raw_lmdb.c's, through kv.c */
 } graph;
 
 static cd_value *num(cd_arena *a, unsigned long long v)
@@ -604,6 +606,74 @@ static double graph_lookup_policy(graph *g, size_t ops)
     return (now_ns() - t0) / (double)ops;
 }
 
+/* The raw floor, again, inside this process: a store of n keys shaped like raw_lmdb.c's
+ * ('O' + 8-byte number, 60-byte values), opened and written through kv.c (which opens LMDB
+ * with the flags raw_lmdb.c uses), and cursor scans of `len` consecutive entries from a
+ * random key.  Measured in the same repetitions as the listings, so both see the same
+ * moment of the machine: this VM's CPU speed drifts by up to 1.5x over minutes, and the
+ * raw_lmdb.c run is minutes away.  ns per scan. */
+static void raw_store_open(graph *g, const char *dir)
+{
+    cd_error err;
+    cd_kv_options ko = {(size_t)1 << 30};
+    if (cd_kv_open(dir, &ko, &g->raw, &err))
+        die("raw store: %s", err.message);
+    unsigned char key[9], val[60];
+    for (size_t done = 0; done < g->n;) {
+        cd_txn *t;
+        if (cd_kv_begin(g->raw, true, &t, &err))
+            die("raw store: %s", err.message);
+        size_t end = done + 100000 < g->n ? done + 100000 : g->n;
+        for (; done < end; done++) {
+            uint64_t id = done + 1;
+            key[0] = 'O';
+            for (int i = 0; i < 8; i++)
+                key[1 + i] = (unsigned char)(id >> (56 - 8 * i));
+            for (int i = 0; i < 60; i++)
+                val[i] = (unsigned char)('a' + (id + (uint64_t)i * 7) % 26);
+            if (cd_kv_put(t, (cd_slice){key, sizeof key}, (cd_slice){val, sizeof val}, true, &err))
+                die("raw store: %s", err.message);
+        }
+        if (cd_kv_commit(t, false, &err))
+            die("raw store: %s", err.message);
+    }
+}
+
+static double raw_scan(graph *g, size_t ops, size_t len)
+{
+    bench *b = g->b;
+    cd_txn *t;
+    cd_cursor *c;
+    cd_error err;
+    if (cd_kv_begin(g->raw, false, &t, &err) || cd_kv_cursor(t, &c, &err))
+        die("raw scan: %s", err.message);
+    volatile size_t sink = 0;
+    double t0 = now_ns();
+    for (size_t i = 0; i < ops; i++) {
+        uint64_t id = g->sweep ? 1 + i * len % (g->n - len + 1)
+                               : 1 + next_rand(&b->rng) % (g->n - len + 1);
+        unsigned char key[9] = {'O'};
+        for (int k = 0; k < 8; k++)
+            key[1 + k] = (unsigned char)(id >> (56 - 8 * k));
+        cd_slice k, v;
+        int rc = cd_cursor_seek(c, (cd_slice){key, sizeof key}, &k, &v, &err);
+        for (size_t j = 1; j < len && rc == 0; j++) {
+            sink += v.n;
+            rc = cd_cursor_next(c, &k, &v, &err);
+        }
+        if (rc)
+            die("raw scan: the store ended early");
+    }
+    double ns = (now_ns() - t0) / (double)ops;
+    cd_cursor_close(c);
+    cd_kv_abort(t);
+    (void)sink;
+    return ns;
+}
+
+static double raw_scan_page(graph *g, size_t ops) { return raw_scan(g, ops, g->page); }
+static double raw_scan_entries(graph *g, size_t ops) { return raw_scan(g, ops, g->entries); }
+
 static void read_line(FILE *f, char *dst, size_t cap, const char *what)
 {
     if (!fgets(dst, (int)cap, f))
@@ -637,11 +707,14 @@ static int graph_main(char **argv)
         die("%s", b.err.message);
     if (!(b.a = cd_arena_new()))
         die("out of memory");
+    cd_arena_keep(b.a, (size_t)8 << 20);   /* as the Lua binding's handles do */
     bool links = strcmp(g.hub_ref, "-") != 0;
-    char names[3][64];
+    char names[5][64];
     snprintf(names[0], sizeof names[0], "c_list_index_range_%zu", g.page);
     snprintf(names[1], sizeof names[1], "c_list_outgoing_typed_links_%zu", g.page);
     snprintf(names[2], sizeof names[2], "c_lookup_policy_depth10");
+    snprintf(names[3], sizeof names[3], "c_raw_scan_%zu", g.page);
+    snprintf(names[4], sizeof names[4], "c_raw_scan_%zu", g.entries);
     struct {
         const char *name;
         double (*run)(graph *g, size_t ops);
@@ -651,11 +724,17 @@ static int graph_main(char **argv)
         {names[0], graph_list_index, 100, {0}},
         {names[1], graph_list_links, 50, {0}},
         {names[2], graph_lookup_policy, 5000, {0}},
+        {names[3], raw_scan_page, 2000, {0}},
+        {names[4], raw_scan_entries, 20000, {0}},
     };
+    enum { NFIGS = sizeof figs / sizeof *figs };
+    char raw_dir[4096];
+    snprintf(raw_dir, sizeof raw_dir, "%s-raw", argv[2]);
+    raw_store_open(&g, raw_dir);
     /* BENCH_ONLY=<figure name>: that figure alone (for profiling). */
     const char *only = getenv("BENCH_ONLY");
-    bool run[3];
-    for (size_t i = 0; i < 3; i++)
+    bool run[NFIGS];
+    for (size_t i = 0; i < NFIGS; i++)
         run[i] = (i != 1 || links) && (!only || !*only || strcmp(only, figs[i].name) == 0);
     /* Before each repetition, unmeasured, a sweep over what the listings read.  The raw
      * floor's scans read its whole store twice in every repetition, so it is measured with
@@ -670,14 +749,26 @@ static int graph_main(char **argv)
             (void)graph_list_links(&g, g.links / (g.kinds * g.page) + 1);
         if (run[2])
             (void)graph_lookup_policy(&g, 10);
+        if (run[3] || run[4])
+            (void)raw_scan(&g, g.n / g.page + 1, g.page);
         g.sweep = false;
-        for (size_t i = 0; i < 3; i++)
+        for (size_t i = 0; i < NFIGS; i++)
             if (run[i])
                 figs[i].runs[r] = figs[i].run(&g, figs[i].ops);
     }
-    for (size_t i = 0; i < 3; i++)
+    static const size_t print_order[NFIGS] = {3, 4, 0, 1, 2};   /* floors first */
+    for (size_t at = 0; at < NFIGS; at++) {
+        size_t i = print_order[at];
         if (run[i])
             printf("result %s %.1f\n", figs[i].name, median(figs[i].runs, reps));
+    }
+    cd_kv_close(g.raw);
+    char file[4200];
+    snprintf(file, sizeof file, "%s/data.mdb", raw_dir);
+    remove(file);
+    snprintf(file, sizeof file, "%s/lock.mdb", raw_dir);
+    remove(file);
+    remove(raw_dir);
     cd_arena_free(b.a);
     cd_close(b.fast);
     return 0;
@@ -708,6 +799,7 @@ int main(int argc, char **argv)
         die("%s", b.err.message);
     if (!(b.a = cd_arena_new()))
         die("out of memory");
+    cd_arena_keep(b.a, (size_t)8 << 20);   /* as the Lua binding's handles do */
 
     size_t reads = clamp(n / 10, 10000, 100000);
     build(&b, n, clamp(n / 10, 1000, 100000));
