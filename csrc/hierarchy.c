@@ -459,22 +459,64 @@ static int path_push(cd_ctx *c, cd_path *p, uint64_t oid, const unsigned char *t
     return 0;
 }
 
+/* The first paths one cd_parent_paths call completed.  The paths of a leaf with several
+ * parents soon meet (every node above has one parent), so a walk that reaches a node an
+ * earlier path went through copies the rest of that path instead of seeking it again:
+ * LookupPolicy's 3 paths of 11 need 12 seeks instead of 30. */
+#define WALKED_PATHS 16
+typedef struct walked {
+    cd_path p[WALKED_PATHS];
+    bool reaches[WALKED_PATHS];
+    size_t n;
+} walked;
+
+/* Appends the steps of an earlier path from the one for oid upwards, when there is one. */
+static int reuse_walk(cd_ctx *c, const walked *w, cd_path *p, uint64_t oid, bool *done,
+                      bool *reaches)
+{
+    *done = false;
+    for (size_t q = 0; q < w->n; q++)
+        for (size_t j = 0; j < w->p[q].n; j++) {
+            if (w->p[q].s[j].oid != oid)
+                continue;
+            size_t more = w->p[q].n - j;
+            if (p->n + more > p->cap) {
+                size_t cap = p->n + more;
+                cd_path_step *s = cd_arena_alloc(c->a, cap * sizeof *s);
+                if (!s)
+                    return cd_oom(c);
+                if (p->n)
+                    memcpy(s, p->s, p->n * sizeof *s);
+                p->s = s;
+                p->cap = cap;
+            }
+            memcpy(p->s + p->n, w->p[q].s + j, more * sizeof *p->s);   /* names are shared */
+            p->n += more;
+            *reaches = w->reaches[q];
+            *done = true;
+            return 0;
+        }
+    return 0;
+}
+
 /* Completes a path that ends with the link parent --name--> object: walks up from parent.
  * *reaches: whether it ends at the root (paths of detached subtrees are skipped). */
-static int path_up(cd_ctx *c, cd_cursor *walk, const cd_directory *d, cd_path *p,
-                   uint64_t parent, const unsigned char *ptag, bool *reaches)
+static int path_up(cd_ctx *c, cd_cursor *walk, const cd_directory *d, const walked *w,
+                   cd_path *p, uint64_t parent, const unsigned char *ptag, bool *reaches)
 {
     int rc;
     uint64_t cur = parent;
     unsigned char tag[8];
     memcpy(tag, ptag, 8);
     for (size_t steps = 0;; steps++) {
-        bool found;
+        bool found, done;
         uint64_t up;
         cd_slice name;
         const unsigned char *uptag;
         if (steps > WALK_LIMIT)
             return cd_damaged(c, "the parent links form a cycle");
+        if ((rc = reuse_walk(c, w, p, cur, &done, reaches)) || done)
+            return rc;
         if ((rc = first_parent(c, walk, cur, &found, &up, &name, &uptag)))
             return rc;
         if (!found) {
@@ -518,6 +560,13 @@ int cd_parent_paths(cd_ctx *c, const cd_directory *d, const cd_object *o,
         return rc;
     }
     cd_slice k, v;
+    walked *w = cd_arena_alloc(c->a, sizeof *w);
+    if (!w) {
+        cd_cursor_close(walk);
+        cd_cursor_close(scan);
+        return cd_oom(c);
+    }
+    w->n = 0;
     rc = cd_cursor_seek(scan, (cd_slice){start, CD_OBJECT_SUB + rn}, &k, &v, c->err);
     while (rc == 0 && k.n >= CD_PARENT_NAME_AT && memcmp(k.p, prefix, CD_OBJECT_SUB) == 0) {
         if (v.n != 8) {
@@ -528,10 +577,14 @@ int cd_parent_paths(cd_ctx *c, const cd_directory *d, const cd_object *o,
         bool reaches = false;
         if ((rc = path_push(c, &p, o->oid, o->tag, (const char *)k.p + CD_PARENT_NAME_AT,
                             k.n - CD_PARENT_NAME_AT)) ||
-            (rc = path_up(c, walk, d, &p,
+            (rc = path_up(c, walk, d, w, &p,
                           cd_get_u64be((const unsigned char *)k.p + CD_PARENT_AT), v.p,
                           &reaches)))
             break;
+        if (w->n < WALKED_PATHS) {   /* from its second step: the object's own is per path */
+            w->p[w->n] = (cd_path){p.s + 1, p.n - 1, p.n - 1};
+            w->reaches[w->n++] = reaches;
+        }
         if (reaches &&
             ((rc = visit(c, arg, &p, (const unsigned char *)k.p + CD_PARENT_AT,
                          k.n - CD_PARENT_AT, &stop)) || stop))
