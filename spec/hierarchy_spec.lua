@@ -328,6 +328,29 @@ describe("hierarchy", function()
                   paths("/a/b").PathToObjectIdentifiersList)
     end)
 
+    it("spells every path in full when routes share the nodes above them", function()
+      local a = F.node(ctx, "/", "a")
+      local b = F.node(ctx, "/a", "b")
+      local q = {}
+      for i = 1, 3 do q[i] = F.node(ctx, "/a/b", "q" .. i) end
+      local leaf = F.person(ctx, "Ann", "/a/b/q1", "ann")
+      attach("/a/b/q2", "$" .. leaf, "ann")
+      attach("/a/b/q3", "$" .. leaf, "ann")
+      -- and two routes through a detached chain g -> h, which must both be left out
+      local g = F.node(ctx)
+      local h = F.node(ctx)
+      attach("$" .. g, "$" .. h, "h")
+      attach("$" .. h, "$" .. leaf, "d1")
+      attach("$" .. h, "$" .. leaf, "d2")
+      local got = {}
+      for _, p in ipairs(paths("$" .. leaf, 30).PathToObjectIdentifiersList) do
+        got[p.Path] = p.ObjectIdentifiers
+      end
+      assert.same({ ["/a/b/q1/ann"] = { ctx.root, a, b, q[1], leaf },
+                    ["/a/b/q2/ann"] = { ctx.root, a, b, q[2], leaf },
+                    ["/a/b/q3/ann"] = { ctx.root, a, b, q[3], leaf } }, got)
+    end)
+
     it("skips routes that do not reach the root", function()
       local leaf = F.person(ctx, "Ann", "/", "ann")
       local g = F.node(ctx)
