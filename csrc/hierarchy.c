@@ -438,19 +438,30 @@ static int list_parents(cd_ctx *c, const cd_value *req, cd_value **resp)
 
 /* ---------------------------------------------------------------- paths from the root */
 
+/* Room for `more` steps in p (the array doubles, from 16). */
+static int path_reserve(cd_ctx *c, cd_path *p, size_t more)
+{
+    if (p->n + more <= p->cap)
+        return 0;
+    size_t cap = p->cap ? p->cap * 2 : 16;
+    if (cap < p->n + more)
+        cap = p->n + more;
+    cd_path_step *s = cd_arena_alloc(c->a, cap * sizeof *s);
+    if (!s)
+        return cd_oom(c);
+    if (p->n)
+        memcpy(s, p->s, p->n * sizeof *s);
+    p->s = s;
+    p->cap = cap;
+    return 0;
+}
+
 static int path_push(cd_ctx *c, cd_path *p, uint64_t oid, const unsigned char *tag,
                      const char *name, size_t n)
 {
-    if (p->n == p->cap) {
-        size_t cap = p->cap ? p->cap * 2 : 16;
-        cd_path_step *s = cd_arena_alloc(c->a, cap * sizeof *s);
-        if (!s)
-            return cd_oom(c);
-        if (p->n)
-            memcpy(s, p->s, p->n * sizeof *s);
-        p->s = s;
-        p->cap = cap;
-    }
+    int rc = path_reserve(c, p, 1);
+    if (rc)
+        return rc;
     char *copy = cd_arena_strndup(c->a, name ? name : "", n);
     if (!copy)
         return cd_oom(c);
@@ -480,16 +491,9 @@ static int reuse_walk(cd_ctx *c, const walked *w, cd_path *p, uint64_t oid, bool
             if (w->p[q].s[j].oid != oid)
                 continue;
             size_t more = w->p[q].n - j;
-            if (p->n + more > p->cap) {
-                size_t cap = p->n + more;
-                cd_path_step *s = cd_arena_alloc(c->a, cap * sizeof *s);
-                if (!s)
-                    return cd_oom(c);
-                if (p->n)
-                    memcpy(s, p->s, p->n * sizeof *s);
-                p->s = s;
-                p->cap = cap;
-            }
+            int rc = path_reserve(c, p, more);
+            if (rc)
+                return rc;
             memcpy(p->s + p->n, w->p[q].s + j, more * sizeof *p->s);   /* names are shared */
             p->n += more;
             *reaches = w->reaches[q];

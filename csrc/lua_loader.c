@@ -66,7 +66,7 @@ typedef struct facet_ent {
     const char *key;       /* the row's facet name: a Lua string kept alive in UV_KEEP */
     size_t len;
     cd_value *sf;          /* the shared SchemaFacet */
-    const char *arn, *name; /* in keep */
+    cd_value *arn, *name;  /* its two members, shared by the facet's AttributeKeys too */
     attr_ent *attrs;       /* in keep, grown by doubling */
     size_t n, cap;
 } facet_ent;
@@ -122,6 +122,23 @@ static cd_value *str(lua_State *L, cd_arena *a, const char *p, size_t n)
     if (!v)
         oom(L);
     return v;
+}
+
+/* arr (n entries of size each, room for *cap) with room for one more, grown by doubling in
+ * arena a; the old array stays valid (arenas never free). */
+static void *room_for_one(lua_State *L, cd_arena *a, void *arr, size_t n, size_t *cap,
+                          size_t size)
+{
+    if (n < *cap)
+        return arr;
+    size_t grown_cap = *cap ? *cap * 2 : 8;
+    void *grown = cd_arena_alloc(a, grown_cap * size);
+    if (!grown)
+        oom(L);
+    if (n)
+        memcpy(grown, arr, n * size);
+    *cap = grown_cap;
+    return grown;
 }
 
 static loader *check_loader(lua_State *L)
@@ -339,26 +356,16 @@ static size_t facet_of(lua_State *L, loader *l, int idx)
     size_t arn_len, name_len;
     const char *arn = lua_tolstring(L, -2, &arn_len), *name = lua_tolstring(L, -1, &name_len);
     facet_ent f = {0};
-    cd_value *arn_v = str(L, l->keep, arn, arn_len), *name_v = str(L, l->keep, name, name_len);
-    f.arn = arn_v->u.s.p;
-    f.name = name_v->u.s.p;
+    f.arn = str(L, l->keep, arn, arn_len);
+    f.name = str(L, l->keep, name, name_len);
     f.sf = map_n(L, l->keep, 2);
-    PUT(f.sf, "SchemaArn", arn_v);
-    PUT(f.sf, "FacetName", name_v);
+    PUT(f.sf, "SchemaArn", f.arn);
+    PUT(f.sf, "FacetName", f.name);
     lua_pop(L, 2);
     keep_alive(L, idx);
     f.key = key;
     f.len = len;
-    if (l->nf == l->capf) {
-        size_t cap = l->capf ? l->capf * 2 : 8;
-        facet_ent *grown = cd_arena_alloc(l->keep, cap * sizeof *grown);
-        if (!grown)
-            oom(L);
-        if (l->nf)
-            memcpy(grown, l->facets, l->nf * sizeof *grown);
-        l->facets = grown;
-        l->capf = cap;
-    }
+    l->facets = room_for_one(L, l->keep, l->facets, l->nf, &l->capf, sizeof *l->facets);
     l->facets[l->nf] = f;
     return l->nf++;
 }
@@ -385,19 +392,10 @@ static attr_ent *attr_of(lua_State *L, loader *l, facet_ent *f, int idx)
     lua_pop(L, 1);
     keep_alive(L, idx);
     e.key = map_n(L, l->keep, 3);
-    PUT(e.key, "SchemaArn", str(L, l->keep, f->arn, strlen(f->arn)));
-    PUT(e.key, "FacetName", str(L, l->keep, f->name, strlen(f->name)));
+    PUT(e.key, "SchemaArn", f->arn);
+    PUT(e.key, "FacetName", f->name);
     PUT(e.key, "Name", str(L, l->keep, name, len));
-    if (f->n == f->cap) {
-        size_t cap = f->cap ? f->cap * 2 : 8;
-        attr_ent *grown = cd_arena_alloc(l->keep, cap * sizeof *grown);
-        if (!grown)
-            oom(L);
-        if (f->n)
-            memcpy(grown, f->attrs, f->n * sizeof *grown);
-        f->attrs = grown;
-        f->cap = cap;
-    }
+    f->attrs = room_for_one(L, l->keep, f->attrs, f->n, &f->cap, sizeof *f->attrs);
     f->attrs[f->n] = e;
     return &f->attrs[f->n++];
 }
