@@ -19,11 +19,16 @@ function F.open(options)
 end
 
 --- The whole content of a store as text (mdb_dump), to show a failed call wrote nothing.
+-- A dump never is empty (it has a header), so an empty one means mdb_dump itself failed
+-- (it has, once, under the sanitizer preload on a loaded machine): try again, then say so.
 function F.dump(path)
-  local p = assert(io.popen("mdb_dump -p '" .. path .. "' 2>/dev/null"))
-  local text = p:read("a")
-  p:close()
-  return text
+  for _ = 1, 3 do
+    local p = assert(io.popen("mdb_dump -p '" .. path .. "' 2>/dev/null"))
+    local text = p:read("a")
+    p:close()
+    if text ~= "" then return text end
+  end
+  error("mdb_dump gave nothing for " .. path, 2)
 end
 
 -- }======================================================

@@ -52,12 +52,7 @@ local function count_calls(dir)
   return counts
 end
 
-local function dump(path)
-  local p = assert(io.popen("mdb_dump -p '" .. path .. "' 2>/dev/null"))
-  local text = p:read("a")
-  p:close()
-  return text
-end
+local dump = require("spec.data_fixtures").dump
 
 -- Asserts fn(...) raises the error value `code` and leaves the store as it was.
 local function unchanged(path, code, fn, ...)
