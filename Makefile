@@ -40,6 +40,7 @@ EMBED_C := $(BUILD)/gen/embedded_lua.c
 
 .PHONY: all lib test check run bench clean deps install asan fuzz
 all: $(LIB) $(CORE_SO) $(BIN)
+lib: $(LIB)
 
 $(BUILD)/obj/%.o: csrc/%.c $(wildcard csrc/*.h) | $(BUILD)/obj
 	$(CC) $(ALL_CFLAGS) -c $< -o $@

@@ -96,6 +96,8 @@ static int run_locked(cd_store *s, cd_kv *kv, bool write, int op, cd_handler fn,
         int rc = cd_kv_begin(kv, write, &c.txn, err);
         if (rc)
             return rc;
+        if (write && s->opt.sync)
+            cd_kv_fill_ahead(c.txn);
         rc = fn(&c, req, resp);
         if (rc == 0)
             rc = cd_kv_commit(c.txn, s->opt.sync, err);

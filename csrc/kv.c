@@ -19,7 +19,9 @@
  *    map, or the stale size of an older meta page) would cut the file under the other's
  *    map, which then dies of SIGBUS on its next new page.  So every (re)mapping here takes
  *    a size of at least the file's current length, under an flock on data.mdb that makes
- *    the look at the length and LMDB's truncate one step: the file never shrinks. */
+ *    the look at the length and LMDB's truncate one step: the file never shrinks.
+ *  - Durable writes fill the file with zeros a little ahead of the store's end (see
+ *    cd_kv_fill_ahead). */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -39,6 +41,8 @@ struct cd_kv {
     MDB_dbi dbi;
     MDB_txn *idle_reader;  /* reset read transaction kept for reuse, or NULL */
     int open_txns;         /* transactions of this environment open in this process */
+    size_t page_size;
+    size_t filled_to;      /* the data file holds written blocks up to here (cd_kv_fill_ahead) */
     char *path;
 };
 
@@ -189,6 +193,11 @@ int cd_kv_open(const char *path, const cd_kv_options *opt, cd_kv **out, cd_error
     if (rc == 0)
         rc = mdb_dbi_open(t, NULL, 0, &kv->dbi);
     if (rc == 0) {
+        MDB_stat st;
+        rc = mdb_env_stat(kv->env, &st);
+        kv->page_size = st.ms_psize;
+    }
+    if (rc == 0) {
         rc = mdb_txn_commit(t);
         t = NULL;
     }
@@ -306,6 +315,64 @@ int cd_kv_begin(cd_kv *kv, bool write, cd_txn **out, cd_error *err)
     kv->open_txns++;
     *out = t;
     return 0;
+}
+
+/* Why durable writes fill ahead.  The map's file is reserved with fallocate, which leaves
+ * unwritten extents.  The first write into one changes the filesystem's extent tree, so the
+ * fdatasync of the commit that wrote it must also commit the filesystem's journal: a durable
+ * commit that adds pages at the end of the store (every commit that creates objects) paid
+ * for a journal commit as well (measured on ext4: a durable 20-object BatchWrite took
+ * 0.9-1.1 ms over unwritten blocks, 0.64 ms over written ones).  So before a durable write
+ * transaction writes anything, the blocks just past the last used page are overwritten with
+ * zeros, some way ahead, and the journal is committed once per stretch instead of once per
+ * commit.  It only touches pages past the last committed one, under LMDB's write lock and
+ * before this transaction has dirtied a page: no snapshot and no writer can be using them.
+ * Stretches already written (by an earlier process, say) are skipped: the filesystem
+ * reports unwritten extents as holes.  Best effort: a failure leaves things as they were. */
+#define FILL_AHEAD_MIN ((size_t)256 << 10)
+#define FILL_AHEAD_MAX ((size_t)8 << 20)
+
+/* Writes zeros over [from, to) of fd one page per call.  A larger write lets the page cache
+ * keep the range as one large folio, and a page LMDB later changes through the map then
+ * dirties the whole folio: each durable commit wrote 1 MiB instead of its own pages. */
+static bool write_zeros(int fd, size_t from, size_t to)
+{
+    static const unsigned char zero_page[4096];
+    while (from < to) {
+        size_t n = to - from < sizeof zero_page ? to - from : sizeof zero_page;
+        ssize_t w = pwrite(fd, zero_page, n, (off_t)from);
+        if (w <= 0)
+            return false;
+        from += (size_t)w;
+    }
+    return true;
+}
+
+void cd_kv_fill_ahead(cd_txn *t)
+{
+    cd_kv *kv = t->kv;
+    MDB_envinfo info;
+    int fd;
+    if (!t->write || mdb_env_info(kv->env, &info) || mdb_env_get_fd(kv->env, &fd))
+        return;
+    size_t used = (size_t)(info.me_last_pgno + 1) * kv->page_size;
+    size_t ahead = used / 16;
+    ahead = ahead < FILL_AHEAD_MIN ? FILL_AHEAD_MIN : ahead > FILL_AHEAD_MAX ? FILL_AHEAD_MAX : ahead;
+    if (kv->filled_to >= used + ahead / 2)
+        return;
+    size_t from = kv->filled_to > used ? kv->filled_to : used;
+    size_t to = used + ahead < info.me_mapsize ? used + ahead : info.me_mapsize;
+    while (from < to) {
+        off_t hole = lseek(fd, (off_t)from, SEEK_HOLE);
+        if (hole < 0 || (size_t)hole >= to)
+            break;
+        off_t data = lseek(fd, hole, SEEK_DATA);
+        size_t end = data < 0 || (size_t)data > to ? to : (size_t)data;
+        if (!write_zeros(fd, (size_t)hole, end))
+            return;
+        from = end;
+    }
+    kv->filled_to = to;
 }
 
 /* Closes the near cursors (before the transaction ends or is reset). */
