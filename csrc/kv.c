@@ -332,15 +332,15 @@ int cd_kv_begin(cd_kv *kv, bool write, cd_txn **out, cd_error *err)
 #define FILL_AHEAD_MIN ((size_t)256 << 10)
 #define FILL_AHEAD_MAX ((size_t)8 << 20)
 
-/* Writes zeros over [from, to) of fd one page per call.  A larger write lets the page cache
+/* Writes zeros over [from, to) of fd, 4 KiB per call.  A larger write lets the page cache
  * keep the range as one large folio, and a page LMDB later changes through the map then
  * dirties the whole folio: each durable commit wrote 1 MiB instead of its own pages. */
 static bool write_zeros(int fd, size_t from, size_t to)
 {
-    static const unsigned char zero_page[4096];
+    static const unsigned char zeros[4096];
     while (from < to) {
-        size_t n = to - from < sizeof zero_page ? to - from : sizeof zero_page;
-        ssize_t w = pwrite(fd, zero_page, n, (off_t)from);
+        size_t n = to - from < sizeof zeros ? to - from : sizeof zeros;
+        ssize_t w = pwrite(fd, zeros, n, (off_t)from);
         if (w <= 0)
             return false;
         from += (size_t)w;
@@ -360,18 +360,22 @@ void cd_kv_fill_ahead(cd_txn *t)
     ahead = ahead < FILL_AHEAD_MIN ? FILL_AHEAD_MIN : ahead > FILL_AHEAD_MAX ? FILL_AHEAD_MAX : ahead;
     if (kv->filled_to >= used + ahead / 2)
         return;
-    size_t from = kv->filled_to > used ? kv->filled_to : used;
+    size_t start = kv->filled_to > used ? kv->filled_to : used;
     size_t to = used + ahead < info.me_mapsize ? used + ahead : info.me_mapsize;
-    while (from < to) {
+    for (size_t from = start; from < to;) {
         off_t hole = lseek(fd, (off_t)from, SEEK_HOLE);
         if (hole < 0 || (size_t)hole >= to)
             break;
         off_t data = lseek(fd, hole, SEEK_DATA);
         size_t end = data < 0 || (size_t)data > to ? to : (size_t)data;
-        if (!write_zeros(fd, (size_t)hole, end))
+        if (end <= (size_t)hole || !write_zeros(fd, (size_t)hole, end))
             return;
         from = end;
     }
+    /* Start writing the zeros back now: LMDB syncs the whole map, so otherwise the next
+     * durable commit would write the stretch itself before it could return. */
+    if (to > start)
+        sync_file_range(fd, (off_t)start, (off_t)(to - start), SYNC_FILE_RANGE_WRITE);
     kv->filled_to = to;
 }
 
