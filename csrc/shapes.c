@@ -592,9 +592,8 @@ static int check_map(checker *c, const cd_shape *sh, cd_value *v, const step *at
     return 0;
 }
 
-static int check_value(checker *c, unsigned shape, cd_value *v, const step *at)
+static int check_shape(checker *c, const cd_shape *sh, cd_value *v, const step *at)
 {
-    const cd_shape *sh = &cd_shapes[shape];
     switch ((cd_shape_kind)sh->kind) {
     case CD_SK_STRUCTURE: return check_structure(c, sh, v, at);
     case CD_SK_LIST: return check_list(c, sh, v, at);
@@ -606,6 +605,32 @@ static int check_value(checker *c, unsigned shape, cd_value *v, const step *at)
     case CD_SK_BLOB: return check_blob(c, sh, v, at);
     }
     return invalid(c, at, "shape %s has an unknown kind", sh->name);
+}
+
+/* A value met again as the same shape during one check (one node shared by several
+ * operations) is checked once.  The mark is set on entry: a check stops at the first
+ * error, so a marked value has passed, or is the one that failed and ends the check. */
+static int check_value(checker *c, unsigned shape, cd_value *v, const step *at)
+{
+    if (v->checked_shape == shape + 1)
+        return 0;
+    v->checked_shape = shape + 1;
+    return check_shape(c, &cd_shapes[shape], v, at);
+}
+
+/* Clears the marks of one check, so they never outlive it: a caller may change a value
+ * and send it again.  Every marked value is reached through marked ones. */
+static void forget_marks(cd_value *v)
+{
+    if (!v || v->checked_shape == 0)
+        return;
+    v->checked_shape = 0;
+    if (v->type == CDV_MAP)
+        for (size_t i = 0; i < v->u.map.n; i++)
+            forget_marks(v->u.map.ents[i].val);
+    else if (v->type == CDV_LIST)
+        for (size_t i = 0; i < v->u.list.n; i++)
+            forget_marks(v->u.list.items[i]);
 }
 
 /* ================================================================ entry */
@@ -622,5 +647,8 @@ int cd_shape_check(int op, cd_value *req, cd_arena *a, cd_error *err)
                        "the %s request must be a table/map (got %s)", o->name,
                        req ? value_type_name(req) : "nothing");
     checker c = {a, err, o->name};
-    return check_structure(&c, &cd_shapes[o->input], req, NULL);
+    int rc = check_structure(&c, &cd_shapes[o->input], req, NULL);
+    for (size_t i = 0; i < req->u.map.n; i++)
+        forget_marks(req->u.map.ents[i].val);
+    return rc;
 }

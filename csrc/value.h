@@ -34,6 +34,10 @@ typedef struct cd_mapent {
 
 struct cd_value {
     cd_vtype type;
+    /* Used by the request check (shapes.c) while it runs, 0 at all other times: 1 + the
+     * API shape the value is being checked as, so a value shared by several operations of
+     * one request (the bulk loader's facet and attribute keys) is checked once. */
+    unsigned checked_shape;
     union {
         bool b;
         int64_t i;      /* CDV_INT; CDV_TIME (milliseconds) */

@@ -634,6 +634,93 @@ static void test_nested_paths(cd_arena *a)
                  "a number for a rule parameter (a string) fails with its path");
 }
 
+/* Whether any value under v still carries a mark of the checker. */
+static bool any_marked(const cd_value *v)
+{
+    if (!v)
+        return false;
+    if (v->checked_shape)
+        return true;
+    if (v->type == CDV_MAP)
+        for (size_t i = 0; i < v->u.map.n; i++)
+            if (any_marked(v->u.map.ents[i].val))
+                return true;
+    if (v->type == CDV_LIST)
+        for (size_t i = 0; i < v->u.list.n; i++)
+            if (any_marked(v->u.list.items[i]))
+                return true;
+    return false;
+}
+
+/* During one check the checker marks each value with the shape it is checked as, so a value
+ * shared by several operations (the bulk loader shares its facet and attribute keys) is
+ * checked once; the marks are cleared when the check ends.  Sharing must not change what
+ * passes or what error is reported. */
+static void test_shared_values(cd_arena *a)
+{
+    const char *json =
+        "{" DIR ", \"Operations\": ["
+        " {\"CreateObject\": {\"SchemaFacet\": [{\"SchemaArn\": \"s\", \"FacetName\": \"F\"}],"
+        "   \"ObjectAttributeList\": [{\"Key\": {\"SchemaArn\": \"s\", \"FacetName\": \"F\", \"Name\": \"a\"},"
+        "     \"Value\": {\"StringValue\": \"x\"}}]}},"
+        " {\"CreateObject\": {\"SchemaFacet\": [], \"ObjectAttributeList\": [{\"Value\": {\"StringValue\": \"y\"}}]}},"
+        " {\"CreateObject\": {\"SchemaFacet\": [], \"ObjectAttributeList\": [{\"Value\": {\"StringValue\": \"z\"}}]}}]}";
+    cd_value *req = parse(a, json);
+    /* Operations 1 and 2 take operation 0's SchemaFacet list and attribute Key nodes. */
+    cd_value *sf = (cd_value *)at(req, "Operations.0.CreateObject.SchemaFacet");
+    cd_value *key = (cd_value *)at(req, "Operations.0.CreateObject.ObjectAttributeList.0.Key");
+    for (int i = 1; i <= 2; i++) {
+        char path[96];
+        snprintf(path, sizeof path, "Operations.%d.CreateObject", i);
+        cd_value *op = (cd_value *)at(req, path);
+        op->u.map.ents[0].val = sf;
+        snprintf(path, sizeof path, "Operations.%d.CreateObject.ObjectAttributeList.0", i);
+        cd_map_set(a, (cd_value *)at(req, path), "Key", key);
+    }
+    cd_error err;
+    cd_error_clear(&err);
+    check(cd_shape_check(CD_OP_BatchWrite, req, a, &err) == 0,
+          "a request whose operations share facet and key nodes passes (%s)", err.message);
+    check(cd_shape_check(CD_OP_BatchWrite, req, a, &err) == 0, "... and passes when checked again");
+    check(!any_marked(req), "... and no value keeps a mark after the check");
+
+    /* A member added to the shared key after it passed is still checked. */
+    cd_map_set(a, key, "Stray", cd_strz(a, "x"));
+    expect_error_in(a, CD_OP_BatchWrite, req,
+                    "Unknown member 'Stray' in 'Operations[0].CreateObject.ObjectAttributeList[0].Key'",
+                    "a shared node changed after it passed is checked again, at its first place");
+
+    /* A shared node that is bad is reported where it first appears. */
+    req = parse(a, json);
+    sf = (cd_value *)at(req, "Operations.0.CreateObject.SchemaFacet");
+    cd_value *facet = (cd_value *)at(req, "Operations.0.CreateObject.SchemaFacet.0");
+    cd_map_set(a, facet, "FacetName", cd_strz(a, "bad name"));
+    facet->u.map.ents[1] = facet->u.map.ents[2];   /* the new FacetName replaces the old */
+    facet->u.map.n = 2;
+    for (int i = 1; i <= 2; i++) {
+        char path[96];
+        snprintf(path, sizeof path, "Operations.%d.CreateObject", i);
+        ((cd_value *)at(req, path))->u.map.ents[0].val = sf;
+    }
+    expect_error_in(a, CD_OP_BatchWrite, req,
+                    "'Operations[0].CreateObject.SchemaFacet[0].FacetName' failed to satisfy constraint",
+                    "a bad shared node is reported at its first place");
+    check(!any_marked(req), "... and no value keeps a mark after a failed check");
+
+    /* One string node in two places of different shapes: passing as one is not passing as
+     * the other ("/a" is a fine selector and a bad link name). */
+    req = parse(a, "{" DIR ", \"ParentReference\": {\"Selector\": \"/a\"},"
+                   " \"ChildReference\": {\"Selector\": \"/b\"}, \"LinkName\": \"c\"}");
+    cd_value *parent = (cd_value *)at(req, "ParentReference");
+    cd_value *text = parent->u.map.ents[0].val;
+    for (size_t i = 0; i < req->u.map.n; i++)
+        if (strcmp(req->u.map.ents[i].key, "LinkName") == 0)
+            req->u.map.ents[i].val = text;
+    expect_error_in(a, CD_OP_AttachObject, req,
+                    "'LinkName' failed to satisfy constraint: Member must satisfy regular expression pattern",
+                    "a node that passed as a selector is still checked as a link name");
+}
+
 static void test_empty_containers(cd_arena *a)
 {
     cd_value *req = expect_ok(a, CD_OP_BatchWrite, "{" DIR ", \"Operations\": {}}", "an empty map for a list passes");
@@ -694,6 +781,7 @@ int main(void)
     test_normalisation(a);
     test_nested_paths(a);
     test_empty_containers(a);
+    test_shared_values(a);
     test_speed(a);
     cd_arena_free(a);
     return tap_done();
