@@ -43,11 +43,11 @@ int cd_kv_stat(cd_kv *kv, size_t *used_bytes, size_t *map_bytes, cd_error *err);
 /* sync: whether this commit must reach the disk before cd_kv_commit returns. */
 int cd_kv_begin(cd_kv *kv, bool write, cd_txn **out, cd_error *err);
 int cd_kv_commit(cd_txn *t, bool sync, cd_error *err);  /* frees t, even on failure */
+void cd_kv_abort(cd_txn *t);                             /* frees t; NULL is fine */
 /* Called on a write transaction that will commit durably, before it writes anything: makes
  * the data file's blocks just past the store's end written ones, so the commit's sync does
  * not also commit the filesystem's journal (kv.c says why).  Best effort; never fails. */
 void cd_kv_fill_ahead(cd_txn *t);
-void cd_kv_abort(cd_txn *t);                             /* frees t; NULL is fine */
 
 /* Returns 0 and fills *val (valid until the transaction ends or the next write),
  * CD_KV_NOTFOUND, or an error code. */

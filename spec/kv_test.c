@@ -25,14 +25,7 @@
 
 static uint64_t rng_state = 0x2545F4914F6CDD1Du;
 
-static uint64_t rnd(void)
-{
-    uint64_t x = rng_state;
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    return rng_state = x;
-}
+static uint64_t rnd(void) { return tap_xorshift(&rng_state); }
 
 static char folder[] = "/tmp/clouddir-kv-test.XXXXXX";
 

@@ -17,14 +17,7 @@
 static cd_arena *A;
 static uint64_t rng_state = 0x9E3779B97F4A7C15u;
 
-static uint64_t rnd(void)
-{
-    uint64_t x = rng_state;
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    return rng_state = x;
-}
+static uint64_t rnd(void) { return tap_xorshift(&rng_state); }
 
 static size_t rndn(size_t n) { return (size_t)(rnd() % n); }
 

@@ -6,6 +6,7 @@
 
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 static int tests, failures;
@@ -23,6 +24,17 @@ static bool check(bool ok, const char *fmt, ...)
     if (!ok)
         failures++;
     return ok;
+}
+
+/* xorshift64: the tests' reproducible random numbers, each test with its own state. */
+static uint64_t tap_xorshift(uint64_t *state) __attribute__((unused));
+static uint64_t tap_xorshift(uint64_t *state)
+{
+    uint64_t x = *state;
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return *state = x;
 }
 
 /* The plan line and the exit status. */
