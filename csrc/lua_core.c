@@ -142,12 +142,70 @@ static int l_new_error(lua_State *L)
 
 /* {====================================================== Lua -> cd_value */
 
+/* A table already converted in this request, by address. */
+typedef struct converted {
+    const void *table;
+    cd_value *value;
+} converted;
+
 typedef struct conv {
     lua_State *L;
     cd_arena *a;
     lstore *h;   /* its busy flag is cleared before raising */
     struct { const char *key; lua_Integer index; } path[MAX_DEPTH + 1];
+    /* Tables met again in one request become the same value, converted once: a bulk load
+     * shares its facet and attribute-key tables between thousands of operations, and a
+     * table shared at every level of a deep request would otherwise be converted an
+     * exponential number of times.  Open addressing in the arena, cap a power of two. */
+    converted *done;
+    size_t done_n, done_cap;
 } conv;
+
+static size_t converted_slot(const void *table, size_t cap)
+{
+    uint64_t x = (uint64_t)(uintptr_t)table * 0x9E3779B97F4A7C15ull;
+    return (size_t)(x >> 32) & (cap - 1);
+}
+
+static cd_value *converted_find(const conv *c, const void *table)
+{
+    if (!c->done_n)
+        return NULL;
+    for (size_t i = converted_slot(table, c->done_cap);; i = (i + 1) & (c->done_cap - 1)) {
+        if (c->done[i].table == table)
+            return c->done[i].value;
+        if (!c->done[i].table)
+            return NULL;
+    }
+}
+
+/* Remembers a table once its conversion is complete, so a cycle is still met as ever
+ * deeper nesting and refused.  Out of memory it remembers nothing: the table is then
+ * converted again where it recurs. */
+static void converted_add(conv *c, const void *table, cd_value *value)
+{
+    if (2 * (c->done_n + 1) > c->done_cap) {
+        size_t cap = c->done_cap ? 2 * c->done_cap : 64;
+        converted *t = cd_arena_alloc(c->a, cap * sizeof *t);
+        if (!t)
+            return;
+        memset(t, 0, cap * sizeof *t);
+        for (size_t i = 0; i < c->done_cap; i++)
+            if (c->done[i].table) {
+                size_t j = converted_slot(c->done[i].table, cap);
+                while (t[j].table)
+                    j = (j + 1) & (cap - 1);
+                t[j] = c->done[i];
+            }
+        c->done = t;
+        c->done_cap = cap;
+    }
+    size_t i = converted_slot(table, c->done_cap);
+    while (c->done[i].table)
+        i = (i + 1) & (c->done_cap - 1);
+    c->done[i] = (converted){table, value};
+    c->done_n++;
+}
 
 /* Writes the member path of depth d in the shape checker's notation: "A[0].B". */
 static void format_path(const conv *c, int depth, char *buf, size_t cap)
@@ -275,8 +333,14 @@ static cd_value *to_value(conv *c, int idx, int depth)
     case LUA_TBOOLEAN:
         v = cd_bool(c->a, lua_toboolean(L, idx));
         break;
-    case LUA_TTABLE:
-        return table_to_value(c, idx, depth);
+    case LUA_TTABLE: {
+        const void *t = lua_topointer(L, idx);
+        if (!(v = converted_find(c, t))) {
+            v = table_to_value(c, idx, depth);
+            converted_add(c, t, v);
+        }
+        return v;
+    }
     default: {
         char what[128];
         snprintf(what, sizeof what,
@@ -296,6 +360,8 @@ static cd_value *to_value(conv *c, int idx, int depth)
  * again with to_value, which classifies every table before converting its members and
  * raises the error it finds.  A map's members come in lua_next order and a list's items in
  * index order, as to_value has them. */
+static cd_value *fast_table(conv *c, int idx, int depth);
+
 static cd_value *fast_value(conv *c, int idx, int depth)
 {
     lua_State *L = c->L;
@@ -316,6 +382,19 @@ static cd_value *fast_value(conv *c, int idx, int depth)
     default:
         return NULL;
     }
+    const void *t = lua_topointer(L, idx);
+    cd_value *seen = converted_find(c, t);
+    if (seen)
+        return seen;
+    cd_value *v = fast_table(c, idx, depth);
+    if (v)
+        converted_add(c, t, v);
+    return v;
+}
+
+static cd_value *fast_table(conv *c, int idx, int depth)
+{
+    lua_State *L = c->L;
     if (depth >= MAX_DEPTH || !lua_checkstack(L, 4))
         return NULL;
     lua_Unsigned n = lua_rawlen(L, idx);
@@ -378,10 +457,7 @@ static cd_value *request_value(conv *c, int idx)
 cd_value *cd_lua_request_value(lua_State *L, int idx, cd_arena *a)
 {
     lstore dummy = {0};   /* no handle: nothing to mark busy */
-    conv c;
-    c.L = L;
-    c.a = a;
-    c.h = &dummy;
+    conv c = {.L = L, .a = a, .h = &dummy};
     return request_value(&c, lua_absindex(L, idx));
 }
 
@@ -689,13 +765,9 @@ static int store_call(lua_State *L)
             cd_lua_raise(L, "StoreError", "out of memory");
     }
 
-    conv c;
-    c.L = L;
-    c.a = a;
-    c.h = h;
     lstore dummy = {0};
-    if (!own)
-        c.h = &dummy;  /* the outer call's busy flag is not ours to clear */
+    /* Without its own handle, the outer call's busy flag is not ours to clear. */
+    conv c = {.L = L, .a = a, .h = own ? h : &dummy};
     cd_value *req = request_value(&c, 3);
 
     cd_value *resp = NULL;

@@ -154,6 +154,45 @@ describe("BatchWrite", function()
       { DirectoryArn = ctx.dir, ObjectReference = F.id(bob) })
   end)
 
+  it("gives every operation its own copy of the tables they share", function()
+    -- One table in many places of a request is converted once (lua_core.c); the values the
+    -- check rewrites in place (a Lua number as NumberValue, DatetimeValue in seconds) must
+    -- still reach every operation once converted, never twice.
+    local ctx = setup()
+    local facets = { F.sf(ctx, "Person") }
+    local age, born = { NumberValue = 42 }, { DatetimeValue = 1500000000.5 }
+    local attrs = { { Key = F.key(ctx, "Person", "name"), Value = S("same") },
+                    { Key = F.key(ctx, "Person", "age"), Value = age },
+                    { Key = F.key(ctx, "Person", "born"), Value = born } }
+    local parent = sel("/")
+    local ops = {}
+    for i = 1, 3 do
+      ops[i] = { CreateObject = { SchemaFacet = facets, ObjectAttributeList = attrs,
+                                  ParentReference = parent, LinkName = "p" .. i } }
+    end
+    ops[4] = { UpdateObjectAttributes = { ObjectReference = sel("/p2"), AttributeUpdates = {
+      { ObjectAttributeKey = attrs[2].Key, ObjectAttributeAction = {
+          ObjectAttributeActionType = "CREATE_OR_UPDATE", ObjectAttributeUpdateValue = age } },
+      { ObjectAttributeKey = attrs[3].Key, ObjectAttributeAction = {
+          ObjectAttributeActionType = "CREATE_OR_UPDATE", ObjectAttributeUpdateValue = born } } } } }
+    ops[5] = ops[1]   -- the same operation again: its link name is taken by now
+    local e = write_error(ctx, ops)
+    assert.equal("BatchWriteException", e.code)
+    assert.equal(4, e.index)
+    assert.equal("LinkNameAlreadyInUseException", e.type)
+    ops[5] = nil
+    write(ctx, ops)
+    for i = 1, 3 do
+      local v = F.values(ctx, "/p" .. i)
+      assert.same(S("same"), v["Person.name"])
+      assert.same({ NumberValue = "42" }, v["Person.age"])
+      assert.same({ DatetimeValue = 1500000000.5 }, v["Person.born"])
+    end
+    -- the caller's tables are left as they were
+    assert.same({ NumberValue = 42 }, age)
+    assert.same({ DatetimeValue = 1500000000.5 }, born)
+  end)
+
   it("creates, attaches to and detaches from indexes, with #name naming the created index", function()
     local ctx = setup()
     if not all_implemented(ctx, { "CreateIndex", "AttachToIndex", "DetachFromIndex" }) then return end

@@ -385,6 +385,30 @@ describe("request conversion", function()
     assert.is_table(echo(ok))
   end)
 
+  it("converts a table met in several places once, and answers with tables of their own", function()
+    local shared = { x = { 1, 2 } }
+    local r = echo{ a = shared, b = shared, list = { shared, shared } }
+    assert.same({ a = shared, b = shared, list = { shared, shared } }, r)
+    assert.are_not.equal(r.a, r.b)
+    r.a.x[1] = 9
+    assert.same({ 1, 2 }, r.b.x)
+  end)
+
+  it("converts a request sharing one table at every level in linear time", function()
+    -- 2^50 paths to the bottom: converting each path again would never finish.
+    local t = { Selector = "/" }
+    for _ = 1, 50 do t = { a = t, b = t } end
+    local s = clouddir.open(fresh())
+    local cd = s:client()
+    local e = error_of(cd.ListDirectories, cd, { Extra = t })
+    assert.equal("ValidationException", e.code)
+    assert.matches("Extra", e.message, 1, true)
+    -- deeper than 64 levels: refused for its depth, as a cycle is
+    for _ = 1, 20 do t = { a = t, b = t } end
+    assert.matches("64", error_of(cd.ListDirectories, cd, { Extra = t }).message, 1, true)
+    s:close()
+  end)
+
   it("is what store:call sends", function()
     local s = clouddir.open(fresh())
     local cd = s:client()
