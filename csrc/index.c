@@ -129,9 +129,6 @@ static int resolve_key(cd_ctx *c, const cd_directory *d, const char *arn, const 
         return cd_oom(c);
     cd_facet *f;
     int rc = cd_facet_find(c, d, sf, &f);
-    if (rc == CD_E_FacetNotFoundException)
-        return cd_fail(c->err, CD_E_FacetValidationException,
-                       "%s: the schema has no facet '%s'", what, facet);
     if (rc)
         return rc;
     def->arn = f->schema_arn;

@@ -915,8 +915,8 @@ static int load_applied_facet(cd_ctx *c, const cd_directory *d, uint32_t sid,
     return rc ? rc : resolve_facet(c, *out);
 }
 
-int cd_facet_find(cd_ctx *c, const cd_directory *d, const cd_value *schema_facet,
-                  cd_facet **out)
+static int find_facet(cd_ctx *c, const cd_directory *d, const cd_value *schema_facet,
+                      cd_facet **out)
 {
     size_t an;
     const char *arn_text = cd_get_str(schema_facet, "SchemaArn", &an);
@@ -974,6 +974,18 @@ int cd_facet_find(cd_ctx *c, const cd_directory *d, const cd_value *schema_facet
     if (fc)
         cache_facet(fc, d->num, arn_text, an, *out);
     return 0;
+}
+
+/* No data-plane operation lists FacetNotFoundException: a SchemaFacet that names no facet
+ * of its schema is a request the schema cannot validate (semantics §4.3 rule 1), and a
+ * BatchWriteException or BatchRead item can only carry the types the model enumerates. */
+int cd_facet_find(cd_ctx *c, const cd_directory *d, const cd_value *schema_facet,
+                  cd_facet **out)
+{
+    int rc = find_facet(c, d, schema_facet, out);
+    if (rc == CD_E_FacetNotFoundException)
+        c->err->code = rc = CD_E_FacetValidationException;
+    return rc;
 }
 
 int cd_facet_by_sid(cd_ctx *c, const cd_directory *d, uint32_t sid, const char *name,

@@ -1,6 +1,7 @@
 -- batch_spec.lua — BatchWrite and BatchRead: every operation kind inside a batch, batch
 -- references, all-or-nothing at every position, BatchWriteException, per-call limits,
 -- BatchRead's per-item errors, and a batch of 100k operations.
+local clouddir = require "clouddir"
 local F = require "spec.data_fixtures"
 local helper = F.helper
 
@@ -22,10 +23,37 @@ local function setup(options)
            base = fx.base_arn, root = fx.root }
 end
 
+-- The exception types a BatchWriteException and a BatchRead item may carry: the model's
+-- BatchWriteExceptionType and BatchReadExceptionType enums (an SDK knows no others).
+local allowed_types = (function()
+  local f = assert(io.open("../shared/reference/clouddirectory-2017-01-11.service.json"))
+  local model = clouddir.json_decode(f:read("a"))
+  f:close()
+  local sets = {}
+  for _, name in ipairs{ "BatchWriteExceptionType", "BatchReadExceptionType" } do
+    sets[name] = {}
+    for _, v in ipairs(model.shapes[name].enum) do sets[name][v] = true end
+  end
+  return sets
+end)()
+
 local function write(ctx, ops) return ctx.cd:BatchWrite{ DirectoryArn = ctx.dir, Operations = ops } end
-local function read(ctx, ops) return ctx.cd:BatchRead{ DirectoryArn = ctx.dir, Operations = ops } end
+local function read(ctx, ops)
+  local r = ctx.cd:BatchRead{ DirectoryArn = ctx.dir, Operations = ops }
+  for i, item in ipairs(r.Responses) do
+    local t = item.ExceptionResponse and item.ExceptionResponse.Type
+    assert(not t or allowed_types.BatchReadExceptionType[t],
+           ("item %d: %s is not a BatchReadExceptionType"):format(i, t))
+  end
+  return r
+end
 local function write_error(ctx, ops)
-  return helper.error_of(write, ctx, ops)
+  local e = helper.error_of(write, ctx, ops)
+  if e.code == "BatchWriteException" then
+    assert(allowed_types.BatchWriteExceptionType[e.type],
+           tostring(e.type) .. " is not a BatchWriteExceptionType")
+  end
+  return e
 end
 
 local sel = F.sel
@@ -437,6 +465,31 @@ describe("BatchWrite failures", function()
     assert.equal(before, F.dump(ctx.path))
   end)
 
+  it("report a facet its schema does not have as FacetValidationException", function()
+    -- the model's BatchWriteExceptionType has no FacetNotFoundException (write_error checks
+    -- every type against it)
+    local ctx = setup()
+    write(ctx, { create(ctx, "Person", { name = S("a") }, "/", "a") })
+    local before = F.dump(ctx.path)
+    local nope = F.sf(ctx, "Nope")
+    local cases = {
+      create(ctx, { nope }),
+      { CreateObject = { SchemaFacet = { F.sf(ctx, "Person") }, ObjectAttributeList = {
+          { Key = F.key(ctx, "Person", "name"), Value = S("b") },
+          { Key = F.key(ctx, "Nope", "x"), Value = S("1") } } } },
+      { AddFacetToObject = { SchemaFacet = nope, ObjectReference = sel("/a"), ObjectAttributeList = {} } },
+      { RemoveFacetFromObject = { SchemaFacet = nope, ObjectReference = sel("/a") } },
+      update(ctx, "/a", "Nope", { x = S("1") }),
+    }
+    for i, op in ipairs(cases) do
+      local e = write_error(ctx, { create(ctx, "Group", nil, "/", "g"), op })
+      assert.equal(1, e.index, i)
+      assert.equal("FacetValidationException", e.type, i)
+      assert.matches("Nope", e.message, 1, true)
+    end
+    assert.equal(before, F.dump(ctx.path))
+  end)
+
   it("report shape errors inside items before anything runs", function()
     local ctx = setup()
     local before = F.dump(ctx.path)
@@ -554,6 +607,24 @@ describe("BatchRead", function()
   it("answers an empty batch with an empty response list", function()
     local ctx = setup()
     assert.same({ Responses = {} }, read(ctx, {}))
+  end)
+
+  it("answers a facet its schema does not have with a FacetValidationException item", function()
+    -- the model's BatchReadExceptionType has no FacetNotFoundException (read checks every
+    -- item's type against it)
+    local ctx = setup()
+    F.person(ctx, "ann", "/", "ann")
+    local nope = F.sf(ctx, "Nope")
+    local r = read(ctx, {
+      { ListObjectAttributes = { ObjectReference = sel("/ann"), FacetFilter = nope } },
+      { GetObjectAttributes = { ObjectReference = sel("/ann"), SchemaFacet = nope, AttributeNames = { "x" } } },
+      { GetObjectInformation = { ObjectReference = sel("/ann") } },
+    })
+    for i = 1, 2 do
+      assert.equal("FacetValidationException", r.Responses[i].ExceptionResponse.Type)
+      assert.matches("Nope", r.Responses[i].ExceptionResponse.Message, 1, true)
+    end
+    assert.is_table(r.Responses[3].SuccessfulResponse)
   end)
 
   it("answers each item on its own: a missing object fails only its item", function()

@@ -50,7 +50,7 @@ describe("the per-handle caches", function()
         SchemaFacets = { { SchemaArn = fx.applied_arn, FacetName = facet } } }
     end
     create("Group")                           -- caches the applied schema's facets
-    helper.expect_error("FacetNotFoundException", create, "Late")
+    helper.expect_error("FacetValidationException", create, "Late")
     local other = clouddir.open(path)
     other:client():CreateFacet{ SchemaArn = fx.applied_arn, Name = "Late", ObjectType = "NODE" }
     assert.is_string(create("Late").ObjectIdentifier)

@@ -172,7 +172,7 @@ describe("the managed QuickStart schema", function()
       SchemaFacets = { dynamic() } })
     expect("InvalidArnException", cd.CreateObject, cd, { DirectoryArn = ctx.dir,
       SchemaFacets = { node(ctx), { SchemaArn = MANAGED, FacetName = "DynamicObjectFacet" } } })
-    expect("FacetNotFoundException", cd.CreateObject, cd, { DirectoryArn = ctx.dir,
+    expect("FacetValidationException", cd.CreateObject, cd, { DirectoryArn = ctx.dir,
       SchemaFacets = { node(ctx), { SchemaArn = MAJOR, FacetName = "Nope" } } })
     -- the facet can be added to and removed from an existing object
     local leaf = cd:CreateObject{ DirectoryArn = ctx.dir, SchemaFacets = {
