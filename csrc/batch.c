@@ -26,6 +26,10 @@
  *     link count; an object written by several items counts once.
  *   - at most 1,000 written attribute values: the items of the request member `values`
  *     (ObjectAttributeList, AttributeUpdates, Attributes), summed over the batch.
+ *   - at most 200 read objects: every item counts the objects its references read, from
+ *     the selector text before it runs, as BatchRead does below ("/a/b" reads a and b; "/",
+ *     "$id" and "#name" one each), with repeats.  A write answers no attribute values, so
+ *     BatchRead's read-value cap has nothing to count here.
  * Under limits = "none" nothing is counted and a batch may hold millions of items: each item
  * runs in a scratch arena that is emptied before the next, so memory grows only by the
  * response list and the reference names.
@@ -69,6 +73,7 @@ typedef struct write_kind {
     const char *const *written;  /* request references ("A" or "A.B") to objects it writes */
     const char *written_resp;  /* single response member naming an object it writes */
     const char *values;        /* request member listing the attribute values it writes */
+    const char *const *read;   /* request references it only reads, beside `written` */
 } write_kind;
 
 #define NONE ((pairs){NULL})
@@ -83,64 +88,64 @@ static const write_kind write_kinds[] = {
      LIST("SchemaFacet", "SchemaFacets", "ObjectAttributeList", "ObjectAttributeList",
           "ParentReference", "ParentReference", "LinkName", "LinkName"),
      LIST("ObjectIdentifier", "ObjectIdentifier"), "ObjectIdentifier",
-     LIST("ParentReference"), "ObjectIdentifier", "ObjectAttributeList"},
+     LIST("ParentReference"), "ObjectIdentifier", "ObjectAttributeList", NONE},
     {"AttachObject", CD_OP_AttachObject,
      LIST("ParentReference", "ParentReference", "ChildReference", "ChildReference",
           "LinkName", "LinkName"),
      LIST("AttachedObjectIdentifier", "attachedObjectIdentifier"), NULL,
-     LIST("ParentReference", "ChildReference"), NULL, NULL},
+     LIST("ParentReference", "ChildReference"), NULL, NULL, NONE},
     {"DetachObject", CD_OP_DetachObject,
      LIST("ParentReference", "ParentReference", "LinkName", "LinkName"),
      LIST("DetachedObjectIdentifier", "detachedObjectIdentifier"), "DetachedObjectIdentifier",
-     LIST("ParentReference"), "DetachedObjectIdentifier", NULL},
+     LIST("ParentReference"), "DetachedObjectIdentifier", NULL, NONE},
     {"UpdateObjectAttributes", CD_OP_UpdateObjectAttributes,
      LIST("ObjectReference", "ObjectReference", "AttributeUpdates", "AttributeUpdates"),
      LIST("ObjectIdentifier", "ObjectIdentifier"), NULL,
-     NONE, "ObjectIdentifier", "AttributeUpdates"},
+     NONE, "ObjectIdentifier", "AttributeUpdates", LIST("ObjectReference")},
     {"DeleteObject", CD_OP_DeleteObject,
      LIST("ObjectReference", "ObjectReference"), NONE, NULL,
-     LIST("ObjectReference"), NULL, NULL},
+     LIST("ObjectReference"), NULL, NULL, NONE},
     {"AddFacetToObject", CD_OP_AddFacetToObject,
      LIST("SchemaFacet", "SchemaFacet", "ObjectAttributeList", "ObjectAttributeList",
           "ObjectReference", "ObjectReference"), NONE, NULL,
-     LIST("ObjectReference"), NULL, "ObjectAttributeList"},
+     LIST("ObjectReference"), NULL, "ObjectAttributeList", NONE},
     {"RemoveFacetFromObject", CD_OP_RemoveFacetFromObject,
      LIST("SchemaFacet", "SchemaFacet", "ObjectReference", "ObjectReference"), NONE, NULL,
-     LIST("ObjectReference"), NULL, NULL},
+     LIST("ObjectReference"), NULL, NULL, NONE},
     {"AttachPolicy", CD_OP_AttachPolicy,
      LIST("PolicyReference", "PolicyReference", "ObjectReference", "ObjectReference"), NONE,
-     NULL, LIST("PolicyReference", "ObjectReference"), NULL, NULL},
+     NULL, LIST("PolicyReference", "ObjectReference"), NULL, NULL, NONE},
     {"DetachPolicy", CD_OP_DetachPolicy,
      LIST("PolicyReference", "PolicyReference", "ObjectReference", "ObjectReference"), NONE,
-     NULL, LIST("PolicyReference", "ObjectReference"), NULL, NULL},
+     NULL, LIST("PolicyReference", "ObjectReference"), NULL, NULL, NONE},
     {"CreateIndex", CD_OP_CreateIndex,
      LIST("OrderedIndexedAttributeList", "OrderedIndexedAttributeList", "IsUnique", "IsUnique",
           "ParentReference", "ParentReference", "LinkName", "LinkName"),
      LIST("ObjectIdentifier", "ObjectIdentifier"), "ObjectIdentifier",
-     LIST("ParentReference"), "ObjectIdentifier", NULL},
+     LIST("ParentReference"), "ObjectIdentifier", NULL, NONE},
     {"AttachToIndex", CD_OP_AttachToIndex,
      LIST("IndexReference", "IndexReference", "TargetReference", "TargetReference"),
      LIST("AttachedObjectIdentifier", "AttachedObjectIdentifier"), NULL,
-     LIST("IndexReference", "TargetReference"), NULL, NULL},
+     LIST("IndexReference", "TargetReference"), NULL, NULL, NONE},
     {"DetachFromIndex", CD_OP_DetachFromIndex,
      LIST("IndexReference", "IndexReference", "TargetReference", "TargetReference"),
      LIST("DetachedObjectIdentifier", "DetachedObjectIdentifier"), NULL,
-     LIST("IndexReference", "TargetReference"), NULL, NULL},
+     LIST("IndexReference", "TargetReference"), NULL, NULL, NONE},
     {"AttachTypedLink", CD_OP_AttachTypedLink,
      LIST("SourceObjectReference", "SourceObjectReference", "TargetObjectReference",
           "TargetObjectReference", "TypedLinkFacet", "TypedLinkFacet", "Attributes",
           "Attributes"),
      LIST("TypedLinkSpecifier", "TypedLinkSpecifier"), NULL,
-     LIST("SourceObjectReference", "TargetObjectReference"), NULL, "Attributes"},
+     LIST("SourceObjectReference", "TargetObjectReference"), NULL, "Attributes", NONE},
     {"DetachTypedLink", CD_OP_DetachTypedLink,
      LIST("TypedLinkSpecifier", "TypedLinkSpecifier"), NONE, NULL,
      LIST("TypedLinkSpecifier.SourceObjectReference",
-          "TypedLinkSpecifier.TargetObjectReference"), NULL, NULL},
+          "TypedLinkSpecifier.TargetObjectReference"), NULL, NULL, NONE},
     {"UpdateLinkAttributes", CD_OP_UpdateLinkAttributes,
      LIST("TypedLinkSpecifier", "TypedLinkSpecifier", "AttributeUpdates", "AttributeUpdates"),
      NONE, NULL,
      LIST("TypedLinkSpecifier.SourceObjectReference",
-          "TypedLinkSpecifier.TargetObjectReference"), NULL, "AttributeUpdates"},
+          "TypedLinkSpecifier.TargetObjectReference"), NULL, "AttributeUpdates", NONE},
 };
 
 typedef struct read_kind {
@@ -329,6 +334,7 @@ typedef struct ref_entry {
 
 #define WRITE_LIMIT_OBJECTS 20
 #define WRITE_LIMIT_VALUES 1000
+#define READ_LIMIT_OBJECTS 200    /* BatchWrite's references and BatchRead's items */
 
 typedef struct batch_state {
     cd_batch_hook hook;        /* first: selector.c sees c->batch as a cd_batch_hook */
@@ -340,6 +346,7 @@ typedef struct batch_state {
     uint64_t written[WRITE_LIMIT_OBJECTS];
     size_t nwritten;
     int64_t values;
+    int64_t read;              /* objects its references read, with repeats */
 } batch_state;
 
 static uint64_t name_hash(const char *p, size_t n)
@@ -407,6 +414,20 @@ static int resolve_name(cd_ctx *c, const char *name, size_t n, uint64_t *oid)
 
 /* ------------------------------------------------------------------ per-call limits */
 
+/* The objects a selector or a path text reads: one per link a path follows ("/a/b" reads a
+ * and b), the root alone for "/", one for an id or a "#name". */
+static int64_t path_objects(const char *p, size_t n)
+{
+    if (!p)
+        return 0;
+    if (n == 0 || p[0] != '/')
+        return 1;
+    int64_t links = 0;
+    for (size_t i = 0; i < n; i++)
+        links += p[i] != '/' && (i == 0 || p[i - 1] == '/');
+    return links ? links : 1;
+}
+
 /* Counts object oid as written; LimitExceededException beyond the cap. */
 static int count_object(cd_ctx *c, batch_state *st, uint64_t oid, size_t index)
 {
@@ -435,6 +456,27 @@ static const cd_value *member_at(const cd_value *body, const char *path)
     memcpy(outer, path, n);
     outer[n] = '\0';
     return cd_get(cd_get(body, outer), dot + 1);
+}
+
+/* The objects item body's references read, from their selector text (nothing is looked up),
+ * added to the call's count; LimitExceededException beyond the cap. */
+static int count_reads(cd_ctx *c, batch_state *st, const write_kind *k, const cd_value *body,
+                       size_t index)
+{
+    for (int list = 0; list < 2; list++)
+        for (size_t i = 0; (list ? k->read : k->written)[i]; i++) {
+            size_t len = 0;
+            const char *sel = cd_get_str(member_at(body, list ? k->read[i] : k->written[i]),
+                                         "Selector", &len);
+            st->read += path_objects(sel, len);
+        }
+    if (st->read > READ_LIMIT_OBJECTS)
+        return cd_fail(c->err, CD_E_LimitExceededException,
+                       "BatchWrite reads more than %d objects in one call (operation %zu "
+                       "brings it to %lld, counting each link a path follows; limits = "
+                       "\"aws\"): split the batch, or name objects by $id",
+                       READ_LIMIT_OBJECTS, index, (long long)st->read);
+    return 0;
 }
 
 /* The objects an item is about to write through its references, resolved in the state
@@ -511,6 +553,9 @@ static int write_item(cd_ctx *c, batch_state *st, const cd_value *dir_arn, size_
     }
 
     bool aws = cd_aws_limits(c);
+    int rc;
+    if (aws && (rc = count_reads(c, st, k, body, index)))
+        return rc;
     uint64_t before[4];
     size_t nbefore = aws ? written_before(c, st, k, body, before) : 0;
 
@@ -518,7 +563,7 @@ static int write_item(cd_ctx *c, batch_state *st, const cd_value *dir_arn, size_
     if (!req)
         return cd_oom(c);
     cd_value *resp;
-    int rc = cd_engine_dispatch(c, k->op, req, &resp);
+    rc = cd_engine_dispatch(c, k->op, req, &resp);
     if (rc)
         return item_failed(c, index, k->name, rc);
 
@@ -647,7 +692,6 @@ static const read_kind *read_kind_named(const char *name)
     return NULL;
 }
 
-#define READ_LIMIT_OBJECTS 200
 #define READ_LIMIT_VALUES 1000
 
 typedef struct read_state {
@@ -655,20 +699,6 @@ typedef struct read_state {
     bool aws;                  /* limits = "aws": count, else nothing below is used */
     int64_t objects, values;   /* read so far, summed over the items */
 } read_state;
-
-/* The objects a selector or a path text reads: one per link a path follows ("/a/b" reads a
- * and b), the root alone for "/", one for an id. */
-static int64_t path_objects(const char *p, size_t n)
-{
-    if (!p)
-        return 0;
-    if (n == 0 || p[0] != '/')
-        return 1;
-    int64_t links = 0;
-    for (size_t i = 0; i < n; i++)
-        links += p[i] != '/' && (i == 0 || p[i - 1] == '/');
-    return links ? links : 1;
-}
 
 /* The objects item body's references read (text only: nothing is looked up). */
 static int64_t ref_objects(const read_kind *k, const cd_value *body)

@@ -563,9 +563,54 @@ describe("BatchWrite limits", function()
     assert.equal(10, #write(ctx, ops(10)).Responses)
   end)
 
+  it("cap read objects at 200 per call under limits = \"aws\", counting each link a path follows", function()
+    local ctx = setup()
+    -- /d1/d2/.../d10: every update below follows 10 links to one object (written once)
+    local path = ""
+    for i = 1, 10 do
+      F.node(ctx, path == "" and "/" or path, "d" .. i)
+      path = path .. "/d" .. i
+    end
+    local id = ctx.cd:GetObjectInformation{ DirectoryArn = ctx.dir, ObjectReference = sel(path) }.ObjectIdentifier
+    local function ops(n, selector)
+      local list = {}
+      for i = 1, n do list[i] = update(ctx, selector, "Group", { title = S("v" .. i) }) end
+      return list
+    end
+    local before = F.dump(ctx.path)
+    assert.equal(20, #write(ctx, ops(20, path)).Responses)          -- 200 objects read
+    before = F.dump(ctx.path)
+    local e = helper.expect_error("LimitExceededException", write, ctx, ops(21, path))
+    assert.matches("200", e.message, 1, true)
+    assert.matches("operation 20", e.message, 1, true)
+    assert.equal(before, F.dump(ctx.path))
+    -- by id each update reads one object
+    assert.equal(200, #write(ctx, ops(200, "$" .. id)).Responses)
+    helper.expect_error("LimitExceededException", write, ctx, ops(201, "$" .. id))
+    -- both references of a typed link count: 10 + 9 links followed per operation
+    local parent = path:gsub("/d10$", "")
+    local function links(n)
+      local list = {}
+      for i = 1, n do
+        list[i] = { AttachTypedLink = { SourceObjectReference = sel(path),
+          TargetObjectReference = sel(parent), TypedLinkFacet = friend(ctx),
+          Attributes = { { AttributeName = "since", Value = S("y" .. i) } } } }
+      end
+      return list
+    end
+    before = F.dump(ctx.path)
+    e = helper.expect_error("LimitExceededException", write, ctx, links(11))   -- 209
+    assert.matches("operation 10", e.message, 1, true)
+    assert.equal(before, F.dump(ctx.path))
+    assert.equal(10, #write(ctx, links(10)).Responses)                           -- 190
+  end)
+
   it("lifts the caps under limits = \"none\"", function()
     local ctx = setup{ limits = "none" }
     assert.equal(50, #write(ctx, creates(ctx, 50)).Responses)
+    local ops = {}
+    for i = 1, 300 do ops[i] = update(ctx, "/g1", "Group", { title = S("v" .. i) }) end
+    assert.equal(300, #write(ctx, ops).Responses)
   end)
 
   it("runs again whole when the map fills in the middle of a batch", function()
