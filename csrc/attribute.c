@@ -237,9 +237,13 @@ int cd_attr_resolve_in(cd_ctx *c, const cd_facetset *fs, const cd_facet *f, cons
         out->type = out->def->type;
     }
     out->on_object = facet_on(fs, f);
-    if (!out->on_object && !cd_facetset_covers(fs, &out->slot, NULL, NULL))
+    if (!out->on_object && !cd_facetset_covers(fs, &out->slot, NULL, NULL)) {
+        if (fs->what)
+            return cd_fail(c->err, CD_E_FacetValidationException, "%s: %s is not among %s",
+                           what, cd_attr_label(c, f, NULL), fs->what);
         return cd_fail(c->err, CD_E_FacetValidationException,
                        "%s: the object does not have %s", what, cd_attr_label(c, f, NULL));
+    }
     return 0;
 }
 

@@ -66,6 +66,9 @@ typedef struct cd_facetset {
     cd_directory *d;
     size_t n;
     cd_facet **f;
+    /* What the set is, for messages about a key outside it: NULL for an object's facets,
+     * else e.g. "the SchemaFacets the object is created with". */
+    const char *what;
 } cd_facetset;
 
 /* An AttributeKey (or a facet plus an attribute name) resolved to a slot. */

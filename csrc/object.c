@@ -279,6 +279,7 @@ int cd_object_facets(cd_ctx *c, cd_directory *d, const cd_object *o, cd_facetset
 {
     fs->d = d;
     fs->n = 0;
+    fs->what = NULL;
     fs->f = cd_arena_alloc(c->a, (o->nfacets + 1) * sizeof *fs->f);
     if (!fs->f)
         return cd_oom(c);
@@ -613,7 +614,8 @@ static int create_object(cd_ctx *c, const cd_value *req, cd_value **resp)
                        "ParentReference and LinkName go together: give both or neither");
 
     /* The facets, and the object type they agree on. */
-    cd_facetset fs = {d, 0, cd_arena_alloc(c->a, nf * sizeof(cd_facet *))};
+    cd_facetset fs = {d, 0, cd_arena_alloc(c->a, nf * sizeof(cd_facet *)),
+                      "the SchemaFacets the object is created with"};
     cd_object o = {.type = CD_OT_NONE, .dir = d->num, .nfacets = nf,
                    .facets = cd_arena_alloc(c->a, nf * sizeof(cd_objfacet))};
     if (!fs.f || !o.facets)
@@ -777,7 +779,8 @@ static int add_facet(cd_ctx *c, const cd_value *req, cd_value **resp)
         return rc;
 
     /* Values may only name the new facet's attributes (or slots it shares). */
-    cd_facetset only = {d, 1, &f};
+    cd_facetset only = {d, 1, &f, "the facet this request adds (AddFacetToObject sets only "
+                                  "that facet's values)"};
     wset w = {0};
     if ((rc = read_attribute_list(c, &only, cd_get(req, "ObjectAttributeList"),
                                   "ObjectAttributeList", &w)))
@@ -1008,7 +1011,7 @@ static int get_attributes(cd_ctx *c, const cd_value *req, cd_value **resp)
         return rc;
     /* The usual case, a facet of the object, needs no other facet; otherwise every name must
      * share a slot with a facet of the object (e.g. the base POLICY form). */
-    cd_facetset fs = {d, 1, &f};
+    cd_facetset fs = {d, 1, &f, NULL};
     if (!object_has_facet(&o, f) && (rc = cd_object_facets(c, d, &o, &fs)))
         return rc;
     const cd_value *names = cd_get(req, "AttributeNames");

@@ -322,7 +322,24 @@ describe("attribute values", function()
 
     it("refuse attributes of a facet the object does not have", function()
       F.person(ctx, "Ann", "/", "ann")
-      F.expect_error("FacetValidationException", set, "/ann", "Group", "title", { StringValue = "x" })
+      local e = F.expect_error("FacetValidationException", set, "/ann", "Group", "title",
+                               { StringValue = "x" })
+      assert.matches("the object does not have facet 'Group'", e.message, 1, true)
+    end)
+
+    it("refuse attributes outside the facets a request creates or adds, saying which", function()
+      -- CreateObject: a key of a facet missing from SchemaFacets
+      local e = F.expect_error("FacetValidationException", F.create, ctx, "Group",
+                               F.attrs(ctx, "Tagged", { tag = { StringValue = "x" } }))
+      assert.matches("is not among the SchemaFacets the object is created with", e.message, 1, true)
+      -- AddFacetToObject: a key of a facet the object has, but not the one being added
+      F.create(ctx, "Group", F.attrs(ctx, "Group", { title = { StringValue = "t" } }), "/", "g")
+      e = F.expect_error("FacetValidationException", ctx.cd.AddFacetToObject, ctx.cd, {
+        DirectoryArn = ctx.dir, ObjectReference = F.sel("/g"), SchemaFacet = F.sf(ctx, "Team"),
+        ObjectAttributeList = F.attrs(ctx, "Group", { title = { StringValue = "u" } }) })
+      assert.matches("facet 'Group'", e.message, 1, true)
+      assert.matches("is not among the facet this request adds", e.message, 1, true)
+      assert.same({ StringValue = "t" }, F.values(ctx, "/g")["Group.title"])
     end)
   end)
 end)
