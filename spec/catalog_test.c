@@ -230,11 +230,11 @@ static void test_catalog(const char *dir_arn, const char *applied, const char *o
     check(rc == 0 && f->object_type == CD_OT_LEAF_NODE && strcmp(f->schema_arn, base) == 0,
           "cd_facet_by_sid of the base schema");
     rc = cd_facet_find(c, d, schema_facet(base, "GROUP"), &f);
-    fails_with(&r, rc, CD_E_FacetNotFoundException, "base schema: unknown facet");
+    fails_with(&r, rc, CD_E_FacetValidationException, "base schema: unknown facet");
 
     /* Errors. */
     rc = cd_facet_find(c, d, schema_facet(applied, "Nope"), &f);
-    fails_with(&r, rc, CD_E_FacetNotFoundException, "unknown facet");
+    fails_with(&r, rc, CD_E_FacetValidationException, "unknown facet");
     rc = cd_facet_find(c, d, schema_facet(other_applied, "Person"), &f);
     fails_with(&r, rc, CD_E_FacetValidationException, "a schema of another directory");
     snprintf(base, sizeof base, "%s/schema/hr/1", dir_arn);
