@@ -48,6 +48,35 @@ end
 
 local function this_line() return debug.getinfo(2, "l").currentline end
 
+-- Asserts that fn raises a plain error (a string) positioned at `line` of this file, and
+-- returns its message.  fn must not end in a tail call, or its own line would be gone.
+local function misuse_at(line, fn)
+  local ok, e = pcall(fn)
+  assert.is_false(ok, "expected an error")
+  assert.is_string(e)
+  assert.equal("spec/batch_api_spec.lua:" .. line .. ":", e:match("^[^:]*:%d+:"), e)
+  return e
+end
+
+-- Puts a spy in front of dir.client: on_call(op, request) sees each call first (and may
+-- use the real client, which it gets as its third argument).
+local function spy_client(dir, on_call)
+  local real = dir.client
+  dir.client = setmetatable({}, { __index = function(_, op)
+    return function(_, a, b)
+      if op == "call" then on_call(a, b, real) else on_call(op, a, real) end
+      return real[op](real, a, b)
+    end
+  end })
+end
+
+-- A dynamic facet's values: n attributes a01 = 1, a02 = 2, ...
+local function many(n)
+  local t = {}
+  for i = 1, n do t[("a%02d"):format(i)] = i end
+  return t
+end
+
 describe("dir:batch", function()
   after_each(function()
     helper.cleanup()
@@ -369,6 +398,158 @@ describe("dir:read_batch", function()
     assert.equal(ada, r[3].ada)
     assert.same({ Person = { email = "ada@acme", age = 3 } }, r[4])
     assert.equal(ada:id(), r[5].ObjectIdentifier)
+  end)
+
+  it("gives r:get every value, reading the pages after the batch's largest one", function()
+    local dir = acme()                          -- limits = "aws": pages of at most 30
+    local ada = dir:create("/ada", { Person = { email = "ada@acme", age = 3 }, Extra = many(40) })
+    local bob = dir:create("/bob", { Person = { email = "bob@acme" }, Extra = many(12) })
+    local lists = 0
+    spy_client(dir, function(op) if op == "ListObjectAttributes" then lists = lists + 1 end end)
+    local r = dir:read_batch(function(r)
+      r:get(ada)
+      r:get(ada, "Extra")
+      r:get(bob)
+      r:get("/nowhere")
+    end, { page_size = 5 })                     -- page_size is r:children's, not r:get's
+    assert.equal(2, lists)                      -- only ada's two reads had a second page
+    assert.same(ada:get(), r[1])
+    assert.same({ Person = { email = "ada@acme", age = 3 }, Extra = many(40) }, r[1])
+    assert.same(many(40), r[2])
+    assert.same({ Person = { email = "bob@acme" }, Extra = many(12) }, r[3])
+    assert.equal("ResourceNotFoundException", r[4].code)
+    -- without the service's limits one page holds everything
+    dir = acme{ limits = "none" }
+    local big = dir:create("/big", { Extra = many(99) })
+    lists = 0
+    spy_client(dir, function(op) if op == "ListObjectAttributes" then lists = lists + 1 end end)
+    r = dir:read_batch(function(r) r:get(big) end)
+    assert.equal(0, lists)
+    assert.same({ Extra = many(99) }, r[1])
+  end)
+
+  it("makes a step of r:get whose later page fails an error value", function()
+    local dir = acme()
+    local ada = dir:create("/ada", { Person = { email = "ada@acme" }, Extra = many(40) })
+    dir:create("/bob", { Person = { email = "bob@acme" } })
+    spy_client(dir, function(op, _, real)
+      if op == "ListObjectAttributes" then     -- disabled between the batch and its next page
+        real:DisableDirectory{ DirectoryArn = dir.arn }
+      end
+    end)
+    local r = dir:read_batch(function(r)
+      r:get(ada)
+      r:get("/bob", "Person")
+    end)
+    assert.is_true(clouddir.is_error(r[1]))
+    assert.equal("DirectoryNotEnabledException", r[1].code)
+    assert.same({ email = "bob@acme" }, r[2])
+  end)
+
+  it("keys r:get's facets as obj:get does when two schemas share a facet name", function()
+    local dir, _, store = acme()
+    dir:apply(store:schema("hr", { facets = { Person = { type = "LEAF_NODE", attributes = {
+      email = { type = "STRING" }, title = { type = "STRING" } } } } }):publish("1"))
+    local ada = dir:create("/ada", { ["org/Person"] = { email = "ada@acme" },
+                                     ["hr/Person"] = { email = "ada@hr", title = "CTO" },
+                                     Extra = { x = 1 } })
+    local bob = dir:create("/bob", { ["hr/Person"] = { title = "Dev" } })
+    local r = dir:read_batch(function(r)
+      r:get(ada)
+      r:get(ada, "hr/Person")
+      r:get(ada, "org/Person")
+      r:get(ada, "Person")                      -- a bare name two schemas have
+      r:get(bob)
+      r:get(bob, "Person")
+    end)
+    assert.same({ ["org/Person"] = { email = "ada@acme" }, ["hr/Person"] = { email = "ada@hr", title = "CTO" },
+                  Extra = { x = 1 } }, ada:get())
+    assert.same(ada:get(), r[1])
+    assert.same(ada:get("hr/Person"), r[2])
+    assert.same(ada:get("org/Person"), r[3])
+    assert.same(ada:get("Person"), r[4])
+    assert.same(bob:get(), r[5])
+    assert.same(bob:get("Person"), r[6])
+  end)
+
+  it("gives nil for a facet the object does not carry, as obj:get does", function()
+    local dir = acme()
+    local ada = dir:create("/ada", { Person = { email = "ada@acme" }, Extra = {} })
+    local r = dir:read_batch(function(r)
+      r:get(ada, "Department")
+      r:get(ada, "Extra")                       -- carried, without values
+      r:get(ada, "Nope")                        -- no schema has it
+      r:object(ada)
+    end)
+    assert.equal(4, r.n)
+    assert.is_nil(ada:get("Department"))
+    assert.is_nil(r[1])
+    assert.same({}, r[2])
+    assert.same(ada:get("Extra"), r[2])
+    assert.is_nil(ada:get("Nope"))
+    assert.is_nil(r[3])
+    assert.equal(ada, r[4])
+  end)
+end)
+
+describe("misuse of batches", function()
+  after_each(function()
+    helper.cleanup()
+    collectgarbage()
+  end)
+
+  it("is a plain error at the caller's line", function()
+    local dir = acme()
+    local b = dir:begin_batch()
+    local eng = b:create("/eng", { Department = { name = "Eng" } })
+    local l = b:link(b:create("/a", { Person = { email = "a" } }), eng, "Manages", { since = 1 })
+    -- placeholders used before their batch commits
+    assert.matches("not committed yet", misuse_at(this_line(), function() local _ = eng:id() end))
+    assert.matches("not committed yet", misuse_at(this_line(), function() dir:get(eng) end))
+    assert.matches("not committed yet", misuse_at(this_line(), function() dir:object(eng) end))
+    assert.matches("not committed yet",
+                   misuse_at(this_line(), function() dir:create(eng, "x", { Department = { name = "X" } }) end))
+    local other = dir:begin_batch()
+    assert.matches("not committed yet", misuse_at(this_line(), function() other:attach("/", "x", eng) end))
+    assert.matches("not committed yet", misuse_at(this_line(), function() l:specifier() end))
+    assert.matches("calling 'specifier' on bad self", misuse_at(this_line(), function() l.specifier(nil) end))
+    assert.matches("read%-only", misuse_at(this_line(), function() eng.x = 1 end))
+    -- steps after commit or abort
+    other:abort()
+    assert.matches("abort: this batch was abandoned", misuse_at(this_line(), function() other:abort() end))
+    b:commit()
+    assert.matches("commit: this batch was committed", misuse_at(this_line(), function() b:commit() end))
+    assert.matches("create: this batch was committed",
+                   misuse_at(this_line(), function() b:create("/x", { Department = { name = "X" } }) end))
+    -- wrong self
+    assert.matches("calling 'create' on bad self", misuse_at(this_line(), function() b.create({}, "/x", {}) end))
+    assert.matches("dir:batch", misuse_at(this_line(), function() dir.batch(nil, function() end) end))
+    assert.matches("dir:begin_batch", misuse_at(this_line(), function() dir.begin_batch(nil) end))
+    assert.matches("dir:read_batch", misuse_at(this_line(), function() dir.read_batch(nil, function() end) end))
+    -- a reader used after its batch ran
+    local saved
+    dir:read_batch(function(r) saved = r end)
+    assert.matches("r:get: this read batch has already run", misuse_at(this_line(), function() saved:get("/") end))
+    -- argument errors too
+    assert.matches("bad argument #1 to 'read_batch'", misuse_at(this_line(), function() dir:read_batch(7) end))
+    assert.matches("unknown option 'page'",
+                   misuse_at(this_line(), function() dir:read_batch(function() end, { page = 1 }) end))
+  end)
+
+  it("names a bad self in reader methods and b:size", function()
+    local dir = acme()
+    local B = getmetatable(dir:begin_batch())
+    assert.matches("calling 'size' on bad self", misuse_at(this_line(), function() B.size(nil) end))
+    assert.matches("calling 'size' on bad self", misuse_at(this_line(), function() B.size({}) end))
+    dir:create("/ada", { Person = { email = "ada@acme" } })
+    for _, m in ipairs{ "get", "object", "children", "read" } do
+      local line
+      dir:read_batch(function(r)
+        line = this_line() + 1
+        local e = misuse_at(line, function() r[m](dir, "/ada") end)
+        assert.matches("calling '" .. m .. "' on bad self %(clouddir.BatchReader expected; use r:" .. m, e)
+      end)
+    end
   end)
 end)
 

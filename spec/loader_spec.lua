@@ -278,6 +278,12 @@ describe("dir:loader", function()
     assert.matches("finished", e.message)
     assert.equal("ValidationException", error_of(dir.loader, dir, { batch = 0 }).code)
     assert.equal("ValidationException", error_of(dir.loader, dir, { on_commit = 1 }).code)
+    -- an unknown option key, or options that are no table, are plain errors at this line
+    local line = debug.getinfo(1, "l").currentline + 1
+    e = error_of(function() dir:loader{ bach = 5 } end)
+    assert.equal("spec/loader_spec.lua:" .. line .. ": bad argument #1 to 'loader' (unknown option 'bach')", e)
+    assert.matches("^spec/loader_spec.lua:%d+: bad argument #1 to 'loader' %(options table expected",
+                   error_of(function() dir:loader(10) end))
     -- the core loader has no facet catalog: create needs describe
     local raw = store:loader(dir.arn)
     e = error_of(raw.create, raw, "/people", "x", { Person = { email = "e" } })

@@ -58,11 +58,13 @@ local result_member = {
   DetachObject = "detachedObjectIdentifier", AttachObject = "attachedObjectIdentifier",
 }
 
--- Misuse is a plain Lua error at the caller's line, as support.argerror raises it.
+-- Misuse is a plain Lua error at the caller's line, as support.argerror raises it: the
+-- first stack level outside clouddir's own files (getinfo and error count levels alike
+-- from here: 1 is misuse itself).
 local function misuse(msg)
   local level = 2
   while true do
-    local info = getinfo(level + 1, "S")
+    local info = getinfo(level, "S")
     if not info then level = 0 break end
     if not info.source:find("clouddir/", 1, true) then break end
     level = level + 1
@@ -88,10 +90,14 @@ function batch.new(dir)
   }, Batch)
 end
 
-local function open_batch(b, method)
+local function batch_self(b, method)
   if getmetatable(b) ~= Batch then
     misuse(("calling '%s' on bad self (clouddir.Batch expected; use b:%s(...))"):format(method, method))
   end
+end
+
+local function open_batch(b, method)
+  batch_self(b, method)
   if b.state ~= "open" then
     misuse(("b:%s: this batch %s; start another with dir:batch or dir:begin_batch")
            :format(method, state_words[b.state] or b.state))
@@ -119,7 +125,10 @@ Batch.__close = function(b)
 end
 
 --- b:size() -> the number of steps recorded (also #b).
-function Batch:size() return self.n end
+function Batch:size()
+  batch_self(self, "size")
+  return self.n
+end
 
 --- b:abort(): abandons the batch (nothing is written; its placeholders become unusable).
 function Batch:abort()
@@ -643,6 +652,9 @@ end
 PendingLink.__index = {
   --- link:specifier() -> the committed link's TypedLinkSpecifier ($id selectors).
   specifier = function(l)
+    if getmetatable(l) ~= PendingLink then
+      misuse("calling 'specifier' on bad self (clouddir.BatchLink expected; use link:specifier())")
+    end
     local b = l[1]
     if b.state ~= "committed" then
       misuse(("this typed link is step %d of a batch that %s"):format(l[2],
@@ -697,87 +709,188 @@ local Reader = { __name = "clouddir.BatchReader" }
 Reader.__index = Reader
 batch.Reader = Reader
 
-local function read_step(r, method, item, convert)
+local function open_reader(r, method)
+  if getmetatable(r) ~= Reader then
+    misuse(("calling '%s' on bad self (clouddir.BatchReader expected; use r:%s(...))"):format(method, method))
+  end
   if r.done then misuse(("r:%s: this read batch has already run"):format(method)) end
-  local n = #r.ops + 1
-  r.ops[n], r.convert[n] = item, convert
+end
+
+-- Records one step of one or two BatchRead operations; convert(body1, body2) turns their
+-- responses into the step's result (false: the first response as it is).
+local function read_step(r, convert, op1, op2)
+  local n, ops = r.n + 1, r.ops
+  r.n = n
+  r.first[n], r.convert[n] = #ops + 1, convert
+  ops[#ops + 1] = op1
+  if op2 then ops[#ops + 1] = op2 end
   return n
 end
 
-local function values_of(r)
-  local out = {}
-  for _, kv in ipairs(r.Attributes or {}) do
-    local k = kv.Key
-    out[k.FacetName] = out[k.FacetName] or {}
-    out[k.FacetName][k.Name] = values.from_api(kv.Value)
+-- The largest page the store gives (semantics: 30 under limits = "aws"; the engine's own
+-- cap otherwise), so that r:get rarely needs a page after the batch's.
+local function largest_page(dir)
+  return dir.store:options().limits == "none" and 1000000000 or 30
+end
+
+-- The position in SchemaFacets of the facet a key names, found as obj:get finds it
+-- (clouddir.object): the display key, the bare name, or "schema/Facet".
+local function facet_index(dir, sfs, keys, key)
+  for i, sf in ipairs(sfs) do
+    if key == keys[i] or key == sf.FacetName
+       or key == facets.entry(dir, sf.SchemaArn, sf.FacetName).schema .. "/" .. sf.FacetName then
+      return i
+    end
   end
+  return nil
+end
+
+-- obj:get()'s answer from an object's GetObjectInformation and attribute list: every facet
+-- under its display key (an empty table when it has no values); with a key, that facet's
+-- values, or nil when the object does not carry it.
+local function values_of(dir, info, attrs, key)
+  local sfs = info.SchemaFacets or {}
+  local keys_of, keys = facets.display_keys(dir, sfs)
+  local out, only = {}, nil
+  if key ~= nil then
+    local i = facet_index(dir, sfs, keys, key)
+    if not i then return nil end
+    only, key = sfs[i].SchemaArn .. "\0" .. sfs[i].FacetName, keys[i]
+    out[key] = {}
+  else
+    for _, k in pairs(keys_of) do out[k] = {} end
+  end
+  for _, kv in ipairs(attrs) do
+    local k = kv.Key
+    local id = k.SchemaArn .. "\0" .. k.FacetName
+    if not only or id == only then
+      local dk = keys_of[id] or k.FacetName
+      local t = out[dk] or {}
+      out[dk] = t
+      t[k.Name] = values.from_api(kv.Value)
+    end
+  end
+  if only then return out[key] end
   return out
 end
 
---- r:get(ref [, facet]) -> step number; its result: { Facet = { attr = value } } (as
---- obj:get(), facets keyed by name), or with a facet name that facet's values.
+-- Appends the pages after the batch's first one to attrs: single ListObjectAttributes
+-- calls, each its own snapshot (as obj:get reads its pages), on the object the batch found
+-- (by id, so a link changed since cannot make it another object).
+local function later_pages(dir, id, filter, page, attrs, token)
+  local req = { DirectoryArn = dir.arn, ObjectReference = { Selector = "$" .. id },
+                FacetFilter = filter, MaxResults = page }
+  repeat
+    req.NextToken = token
+    local r = dir.client:ListObjectAttributes(req)
+    local list = r.Attributes or {}
+    table.move(list, 1, #list, #attrs + 1, attrs)
+    token = r.NextToken
+  until token == nil
+  return attrs
+end
+
+--- r:get(ref [, facet]) -> step number; its result is obj:get()'s: { Facet = { attr = value } }
+--- for every facet ("schema/Facet" for a name two of the object's facets share), or with a
+--- facet key that facet's values, or nil when the object does not carry that facet.
+-- Two operations of the batch: GetObjectInformation (the object's facets) and one page, as
+-- large as the store allows, of ListObjectAttributes; later pages are read after the batch.
 function Reader:get(target, key)
-  local sel = support.check_ref(target, "get", 1)
+  open_reader(self, "get")
+  local ref = { Selector = support.check_ref(target, "get", 1) }
   local filter
   if key ~= nil then
-    local e = facets.resolve(self.dir, key)
-    filter = { SchemaArn = e.arn, FacetName = e.name }
+    -- Only the facet's values when the key names one facet; otherwise (a name no applied
+    -- schema has, or a bare name two have) every value, and the object's facets decide.
+    local ok, e = pcall(facets.resolve, self.dir, key)
+    if ok then
+      filter = { SchemaArn = e.arn, FacetName = e.name }
+    elseif not support.is_error(e, "FacetValidationException") then
+      error(e, 0)
+    end
   end
-  return read_step(self, "get", { ListObjectAttributes = { ObjectReference = { Selector = sel },
-    FacetFilter = filter, MaxResults = self.page_size } }, function(resp)
-      local v = values_of(resp)
-      if filter then return v[filter.FacetName] or {} end
-      return v
-    end)
+  local dir = self.dir
+  self.get_page = self.get_page or largest_page(dir)
+  local page = self.get_page
+  return read_step(self, function(info, list)
+      local attrs = list.Attributes or {}
+      if list.NextToken ~= nil then
+        attrs = later_pages(dir, info.ObjectIdentifier, filter, page, attrs, list.NextToken)
+      end
+      return values_of(dir, info, attrs, key)
+    end, { GetObjectInformation = { ObjectReference = ref } },
+    { ListObjectAttributes = { ObjectReference = ref, FacetFilter = filter, MaxResults = page } })
 end
 
 --- r:object(ref) -> step number; its result: the object's handle.
 function Reader:object(target)
+  open_reader(self, "object")
   local sel = support.check_ref(target, "object", 1)
   local dir = self.dir
-  return read_step(self, "object", { GetObjectInformation = { ObjectReference = { Selector = sel } } },
-    function(resp) return object.handle(dir, resp.ObjectIdentifier) end)
+  return read_step(self, function(resp) return object.handle(dir, resp.ObjectIdentifier) end,
+    { GetObjectInformation = { ObjectReference = { Selector = sel } } })
 end
 
 --- r:children(ref) -> step number; its result: { link name = child handle } (one page).
 function Reader:children(target)
+  open_reader(self, "children")
   local sel = support.check_ref(target, "children", 1)
   local dir = self.dir
-  return read_step(self, "children", { ListObjectChildren = { ObjectReference = { Selector = sel },
-    MaxResults = self.page_size } }, function(resp)
+  return read_step(self, function(resp)
       local out = {}
       for name, id in pairs(resp.Children or {}) do out[name] = object.handle(dir, id) end
       return out
-    end)
+    end, { ListObjectChildren = { ObjectReference = { Selector = sel }, MaxResults = self.page_size } })
 end
 
 --- r:read(item) -> step number; any BatchReadOperation as the API writes it; its result is
 --- the API's response member (e.g. { SchemaFacets = ..., ObjectIdentifier = ... }).
 function Reader:read(item)
+  open_reader(self, "read")
   support.check(type(item) == "table", "read", 1, "a BatchReadOperation table expected")
-  return read_step(self, "read", item, false)
+  return read_step(self, false, item)
+end
+
+-- The body of a BatchRead response item, or false and the item's error value.
+local function body_of(item)
+  local ok = item.SuccessfulResponse
+  if ok then
+    local _, body = next(ok)
+    return body
+  end
+  local e = item.ExceptionResponse
+  return false, require("clouddir").error(e.Type, e.Message)
 end
 
 --- dir:read_batch(fn [, { page_size = n }]) -> results: fn(r) records reads (r:get, r:object,
 --- r:children, r:read); they run in ONE BatchRead (one read snapshot).  results[i] is step
 --- i's value, or the error value of a step that failed on its own (clouddir.is_error).
+--- page_size is r:children's page.
 function Directory:read_batch(fn, opts)
+  if getmetatable(self) ~= Directory then misuse("call it as dir:read_batch(function(r) ... end)") end
   support.check(type(fn) == "function", "read_batch", 1, "function expected")
   opts = support.options(opts, { page_size = true }, "read_batch", 2)
-  local r = setmetatable({ dir = self, ops = {}, convert = {}, page_size = opts.page_size }, Reader)
+  local r = setmetatable({ dir = self, n = 0, ops = {}, first = {}, convert = {},
+                           page_size = opts.page_size }, Reader)
   fn(r)
   r.done = true
-  local resp = self.client:BatchRead{ DirectoryArn = self.arn, Operations = r.ops }
-  local results = {}
-  for i, item in ipairs(resp.Responses) do
-    local ok = item.SuccessfulResponse
-    if ok then
-      local _, body = next(ok)
-      local convert = r.convert[i]
-      results[i] = convert and convert(body) or body
+  local resp = self.client:BatchRead{ DirectoryArn = self.arn, Operations = r.ops }.Responses
+  local results = { n = r.n }      -- n: a result may be nil (r:get of a facet not carried)
+  for i = 1, r.n do
+    local first, convert = r.first[i], r.convert[i]
+    local last = (r.first[i + 1] or #r.ops + 1) - 1
+    local b1, e = body_of(resp[first])
+    local b2
+    if b1 and last > first then b2, e = body_of(resp[last]) end
+    if e then
+      results[i] = e
+    elseif not convert then
+      results[i] = b1
     else
-      local e = item.ExceptionResponse
-      results[i] = require("clouddir").error(e.Type, e.Message)
+      -- A later page that fails (the object deleted since the batch, say) fails its step only.
+      local ok, v = pcall(convert, b1, b2)
+      if not ok and not require("clouddir").is_error(v) then error(v, 0) end
+      results[i] = v
     end
   end
   return results

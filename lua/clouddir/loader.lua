@@ -21,10 +21,12 @@ local directory = require "clouddir.directory"
 
 local Directory = directory.Directory
 
+local loader_options = { batch = true, on_commit = true }
+
 --- dir:loader([options]) -> a loader (create, add, finish, count, close; to-be-closed).
 function Directory:loader(opts)
-  support.check(opts == nil or type(opts) == "table", "loader", 1, "options table expected")
-  opts = opts or {}
+  -- An unknown key (a misspelt 'batch', say) is misuse, as for the other options tables.
+  opts = support.options(opts, loader_options, "loader", 1)
   local dir = self
   local entries = {}   -- facet name -> catalog entry
   local o = {
