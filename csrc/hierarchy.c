@@ -102,11 +102,11 @@ static int subtree_height(cd_ctx *c, uint64_t oid, int limit, int *height)
 }
 
 int cd_hierarchy_check_parent(cd_ctx *c, const cd_directory *d, const cd_object *parent,
-                              const char *member)
+                              const char *member, int code)
 {
     (void)d;
     if (parent->type != CD_OT_NODE)
-        return cd_fail(c->err, CD_E_InvalidAttachmentException,
+        return cd_fail(c->err, code,
                        "%s: only NODE objects have children; this one is a %s", member,
                        cd_object_type_name(parent->type));
     return 0;
@@ -206,7 +206,8 @@ static int attach_object(cd_ctx *c, const cd_value *req, cd_value **resp)
         return rc;
     if (!link)
         return cd_fail(c->err, CD_E_ValidationException, "LinkName is required");
-    if ((rc = cd_hierarchy_check_parent(c, d, &parent, "ParentReference")))
+    if ((rc = cd_hierarchy_check_parent(c, d, &parent, "ParentReference",
+                                        CD_E_InvalidAttachmentException)))
         return rc;
     if (child.oid == d->root)
         return cd_fail(c->err, CD_E_InvalidAttachmentException,

@@ -12,9 +12,11 @@
 
 #include "object.h"
 
-/* parent must be a NODE: InvalidAttachmentException otherwise. */
+/* parent must be a NODE: the exception `code` otherwise.  AttachObject lists
+ * InvalidAttachmentException for this; CreateObject and CreateIndex, which create an object
+ * in place under a parent, list only ValidationException of the codes that fit. */
 int cd_hierarchy_check_parent(cd_ctx *c, const cd_directory *d, const cd_object *parent,
-                              const char *member);
+                              const char *member, int code);
 /* Under limits = "aws": attaching something `height` links tall (0 for a childless object)
  * under parent must not make a path longer than 15 links (LimitExceededException). */
 int cd_hierarchy_check_depth(cd_ctx *c, const cd_directory *d, const cd_object *parent,

@@ -635,7 +635,8 @@ static int create_index(cd_ctx *c, const cd_value *req, cd_value **resp)
                        "ParentReference and LinkName go together: give both or neither");
     cd_object parent;
     if (parent_ref && ((rc = cd_select(c, d, parent_ref, "ParentReference", &parent)) ||
-                       (rc = cd_hierarchy_check_parent(c, d, &parent, "ParentReference")) ||
+                       (rc = cd_hierarchy_check_parent(c, d, &parent, "ParentReference",
+                                                       CD_E_ValidationException)) ||
                        (rc = cd_hierarchy_check_depth(c, d, &parent, 0))))
         return rc;
 
@@ -1004,10 +1005,15 @@ static int list_attached_indices(cd_ctx *c, const cd_value *req, cd_value **resp
     cd_object_sub_prefix(prefix, t.oid, CDO_INDEX_OF);
     const unsigned char *resume;
     size_t rn;
-    if ((rc = cd_token_read(c, req, prefix, CD_OBJECT_SUB, &resume, &rn)))
+    /* ListAttachedIndices alone of the listings does not list InvalidNextTokenException: a
+     * bad token is a bad request (ValidationException) here. */
+    rc = cd_token_read(c, req, prefix, CD_OBJECT_SUB, &resume, &rn);
+    if (rc == 0 && resume && rn != 8)
+        rc = cd_fail(c->err, CD_E_InvalidNextTokenException, "the NextToken is not valid");
+    if (rc == CD_E_InvalidNextTokenException)
+        c->err->code = rc = CD_E_ValidationException;
+    if (rc)
         return rc;
-    if (resume && rn != 8)
-        return cd_fail(c->err, CD_E_InvalidNextTokenException, "the NextToken is not valid");
     memcpy(start, prefix, CD_OBJECT_SUB);
     if (resume)
         memcpy(start + CD_OBJECT_SUB, resume, 8);

@@ -662,7 +662,8 @@ static int create_object(cd_ctx *c, const cd_value *req, cd_value **resp)
     if (parent_ref) {
         if ((rc = cd_select(c, d, parent_ref, "ParentReference", &parent)))
             return rc;
-        if ((rc = cd_hierarchy_check_parent(c, d, &parent, "ParentReference")))
+        if ((rc = cd_hierarchy_check_parent(c, d, &parent, "ParentReference",
+                                             CD_E_ValidationException)))
             return rc;
         if ((rc = cd_hierarchy_check_depth(c, d, &parent, 0)))
             return rc;
@@ -819,8 +820,13 @@ static int add_facet(cd_ctx *c, const cd_value *req, cd_value **resp)
     nf[o.nfacets++] = (cd_objfacet){f->sid, f->name, f->schema_arn};
     o.facets = nf;
     if ((rc = cd_object_store(c, d, &o)) || (rc = apply_wset(c, d, &o, &w, false)) ||
-        (rc = cd_index_facets_changed(c, d, &before, &o)))
+        (rc = cd_index_facets_changed(c, d, &before, &o))) {
+        /* AddFacetToObject does not list LinkNameAlreadyInUseException: a value that a
+         * unique index the object is in already holds fails the facet's validation. */
+        if (rc == CD_E_LinkNameAlreadyInUseException)
+            c->err->code = rc = CD_E_FacetValidationException;
         return rc;
+    }
     return new_response(c, resp) ? 0 : cd_oom(c);
 }
 

@@ -167,8 +167,10 @@ static int attach_policy(cd_ctx *c, const cd_value *req, cd_value **resp)
     if (rc || (rc = select_policy(c, d, req, "PolicyReference", &pol)) ||
         (rc = cd_select(c, d, cd_get(req, "ObjectReference"), "ObjectReference", &o)))
         return rc;
+    /* ValidationException: AttachPolicy does not list InvalidAttachmentException (the
+     * specification recommends it only for a second policy of one type, below). */
     if (o.type != CD_OT_NODE && o.type != CD_OT_LEAF_NODE)
-        return cd_fail(c->err, CD_E_InvalidAttachmentException,
+        return cd_fail(c->err, CD_E_ValidationException,
                        "ObjectReference: policies attach to NODE and LEAF_NODE objects; this "
                        "one is a %s", cd_object_type_name(o.type));
     unsigned char key[LINK_KEY];

@@ -785,6 +785,10 @@ static int put_schema_from_json(cd_ctx *c, const cd_value *req, cd_value **resp)
 {
     cd_schema s;
     int rc = cd_schema_open(c, req, "SchemaArn", CD_ARN_DEVELOPMENT, &s);
+    /* PutSchemaFromJson does not list ResourceNotFoundException: an ARN naming no schema is
+     * an invalid ARN for it, as one naming a schema in the wrong state is (semantics §13.3). */
+    if (rc == CD_E_ResourceNotFoundException)
+        c->err->code = rc = CD_E_InvalidArnException;
     if (rc)
         return rc;
     size_t n = 0;

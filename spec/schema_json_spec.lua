@@ -392,7 +392,8 @@ describe("schema documents", function()
         expect_error("InvalidArnException", cd.PutSchemaFromJson, cd,
           { SchemaArn = arn, Document = "{}" })
       end
-      expect_error("ResourceNotFoundException", cd.PutSchemaFromJson, cd,
+      -- PutSchemaFromJson lists no ResourceNotFoundException
+      expect_error("InvalidArnException", cd.PutSchemaFromJson, cd,
         { SchemaArn = PREFIX .. "schema/development/nope", Document = "{}" })
     end)
 
