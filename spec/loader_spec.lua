@@ -284,6 +284,8 @@ describe("dir:loader", function()
     assert.equal("spec/loader_spec.lua:" .. line .. ": bad argument #1 to 'loader' (unknown option 'bach')", e)
     assert.matches("^spec/loader_spec.lua:%d+: bad argument #1 to 'loader' %(options table expected",
                    error_of(function() dir:loader(10) end))
+    assert.matches("^spec/loader_spec.lua:%d+: bad argument #0 to 'loader' %(a directory expected",
+                   error_of(function() dir.loader(nil) end))
     -- the core loader has no facet catalog: create needs describe
     local raw = store:loader(dir.arn)
     e = error_of(raw.create, raw, "/people", "x", { Person = { email = "e" } })

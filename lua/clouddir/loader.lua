@@ -25,6 +25,8 @@ local loader_options = { batch = true, on_commit = true }
 
 --- dir:loader([options]) -> a loader (create, add, finish, count, close; to-be-closed).
 function Directory:loader(opts)
+  support.check(getmetatable(self) == Directory, "loader", 0,
+                "a directory expected as self: call it as dir:loader{...}")
   -- An unknown key (a misspelt 'batch', say) is misuse, as for the other options tables.
   opts = support.options(opts, loader_options, "loader", 1)
   local dir = self
