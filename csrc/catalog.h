@@ -72,8 +72,9 @@ int cd_request_directory(cd_ctx *c, const cd_value *req, cd_directory **out);
  * it: an applied schema of the directory (without minor version), or the base schema.
  * InvalidArnException / ResourceNotFoundException for a bad or unknown schema ARN (an
  * applied ARN with a minor version is InvalidArnException),
- * FacetValidationException when the schema is not applied to this directory or has no
- * such facet (no data-plane operation lists FacetNotFoundException). */
+ * ResourceNotFoundException when this directory has no such applied schema,
+ * FacetValidationException when the ARN is another directory's or the schema has no such
+ * facet (no data-plane operation lists FacetNotFoundException). */
 int cd_facet_find(cd_ctx *c, const cd_directory *d, const cd_value *schema_facet,
                   cd_facet **out);
 /* A facet by schema number and name (how objects remember their facets). */

@@ -962,9 +962,11 @@ static int find_facet(cd_ctx *c, const cd_directory *d, const cd_value *schema_f
     }
     unsigned char k[CD_SCHEMA_KEY_MAX];
     uint32_t sid = 0;
+    /* An applied-schema ARN of this directory that names no applied schema is an unknown
+     * ARN: ResourceNotFoundException (semantics §4.3 rule 1). */
     rc = lookup_sid(c, k, cd_key_applied(k, d->num, arn.name, arn.version), &sid);
     if (rc == CD_KV_NOTFOUND)
-        return cd_fail(c->err, CD_E_FacetValidationException,
+        return cd_fail(c->err, CD_E_ResourceNotFoundException,
                        "schema %s/%s is not applied to directory '%s' (SchemaArn '%s')",
                        arn.name, arn.version, d->id, arn.text);
     if (rc)

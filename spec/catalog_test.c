@@ -239,7 +239,7 @@ static void test_catalog(const char *dir_arn, const char *applied, const char *o
     fails_with(&r, rc, CD_E_FacetValidationException, "a schema of another directory");
     snprintf(base, sizeof base, "%s/schema/hr/1", dir_arn);
     rc = cd_facet_find(c, d, schema_facet(base, "Person"), &f);
-    fails_with(&r, rc, CD_E_FacetValidationException, "a schema not applied here");
+    fails_with(&r, rc, CD_E_ResourceNotFoundException, "a schema not applied here");
     rc = cd_facet_find(c, d,
                        schema_facet("arn:aws:clouddirectory:us-east-1:123456789012:schema/"
                                     "published/org/1", "Person"), &f);

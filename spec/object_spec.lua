@@ -229,6 +229,11 @@ describe("objects", function()
       F.expect_error("InvalidArnException", function()
         cd:CreateObject{ DirectoryArn = "arn:nope", SchemaFacets = { F.sf(ctx, "Group") } }
       end)
+      -- an applied-schema ARN of this directory naming no applied schema is unknown
+      -- (semantics §4.3 rule 1)
+      local e = F.expect_error("ResourceNotFoundException", F.create, ctx,
+                               { F.sf(ctx, "Group", ctx.dir .. "/schema/nope/1") })
+      assert.matches("not applied", e.message, 1, true)
     end)
 
     it("refuses a disabled directory", function()
