@@ -82,9 +82,9 @@ typedef struct cd_attrref {
 
 /* Resolves an AttributeKey value against fs: the key's facet must be on the object, or the
  * slot must be shared with (referenced by) an attribute of a facet on the object.
- * InvalidArnException / ResourceNotFoundException / FacetNotFoundException from the
- * catalog for an unknown schema or facet; FacetValidationException for an attribute the
- * facet does not define, or one the object has no facet for. */
+ * InvalidArnException / ResourceNotFoundException / FacetValidationException from the
+ * catalog for an unknown schema or facet (cd_facet_find); FacetValidationException for an
+ * attribute the facet does not define, or one the object has no facet for. */
 int cd_attr_resolve(cd_ctx *c, const cd_facetset *fs, const cd_value *key, const char *what,
                     cd_attrref *out);
 /* The same for an attribute named in a facet that is already loaded. */

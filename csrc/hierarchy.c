@@ -14,6 +14,9 @@
 #include "schema_model.h"   /* cd_object_type_name */
 
 #define AWS_PATH_DEPTH CD_AWS_PATH_DEPTH
+/* The service counts a link name's length in UTF-8 bytes (the model's 64 characters are
+ * the request check's). */
+#define AWS_LINK_NAME_BYTES 64
 #define WALK_LIMIT 1000000   /* more links than any directory can hold: a damaged store */
 
 /* The first parent link of oid: *found false when it has none. */
@@ -134,10 +137,11 @@ int cd_hierarchy_check_depth(cd_ctx *c, const cd_directory *d, const cd_object *
     int rc = parent_depth(c, parent, &depth);
     if (rc)
         return rc;
+    /* The child's height is only measured up to what the limit allows: "at least". */
     if (depth + 1 + height > AWS_PATH_DEPTH)
         return cd_fail(c->err, CD_E_LimitExceededException,
-                       "the attachment would make a path of %d links; at most %d are allowed "
-                       "(limits = \"aws\")", depth + 1 + height, AWS_PATH_DEPTH);
+                       "the attachment would make a path of at least %d links; at most %d are "
+                       "allowed (limits = \"aws\")", depth + 1 + height, AWS_PATH_DEPTH);
     return 0;
 }
 
@@ -147,6 +151,10 @@ int cd_link_add(cd_ctx *c, const cd_object *parent, const cd_object *child, cons
     unsigned char key[CD_LINK_KEY_MAX], val[17];
     if (n > CD_LINK_NAME_BYTES)
         return cd_fail(c->err, CD_E_ValidationException, "LinkName is too long");
+    if (n > AWS_LINK_NAME_BYTES && cd_aws_limits(c))
+        return cd_fail(c->err, CD_E_ValidationException,
+                       "LinkName '%.*s' is %zu bytes long in UTF-8; the service allows at most "
+                       "%d bytes (limits = \"aws\")", (int)n, name, n, AWS_LINK_NAME_BYTES);
     size_t kn = cd_child_key(key, parent->oid, name, n);
     cd_put_u64be(val, child->oid);
     memcpy(val + 8, child->tag, 8);

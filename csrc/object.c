@@ -427,12 +427,19 @@ static int wset_add(cd_ctx *c, wset *w, const cd_attrref *r, const cd_attrval *v
 {
     wentry *old = wset_find(w, &r->slot);
     if (old) {
-        if (old->del != del || (!del && !cd_attrval_equal(&old->val, v)))
+        if (old->del == del && (del || cd_attrval_equal(&old->val, v)))
+            return 0;
+        const char *name = r->def ? r->def->name : r->slot.attr;
+        const char *old_name = old->ref.def ? old->ref.def->name : old->ref.slot.attr;
+        if (old->ref.facet == r->facet && strcmp(old_name, name) == 0)
             return cd_fail(c->err, CD_E_FacetValidationException,
-                           "%s: %s is written twice with different values (aliases of one "
-                           "attribute must agree)", what, cd_attr_label(c, r->facet,
-                                                                        r->slot.attr));
-        return 0;
+                           "%s: %s is given twice in one request, with different %s: give "
+                           "each attribute once", what, cd_attr_label(c, r->facet, name),
+                           old->del != del ? "actions" : "values");
+        return cd_fail(c->err, CD_E_FacetValidationException,
+                       "%s: %s and %s name one stored value (one references the other) and "
+                       "are written with different values: they must agree", what,
+                       cd_attr_label(c, old->ref.facet, old_name), cd_attr_label(c, r->facet, name));
     }
     if (w->n == w->cap) {
         size_t cap = w->cap ? w->cap * 2 : 8;
@@ -776,6 +783,12 @@ static int add_facet(cd_ctx *c, const cd_value *req, cd_value **resp)
         return cd_fail(c->err, CD_E_FacetValidationException,
                        "SchemaFacet: %s is for %s objects; this object is a %s",
                        cd_attr_label(c, f, NULL), cd_object_type_name(f->object_type), cd_object_type_name(o.type));
+    /* Dynamic facets go on NODE, LEAF_NODE and POLICY objects only (semantics §3.1). */
+    if (f->object_type == CD_OT_NONE && o.type == CD_OT_INDEX)
+        return cd_fail(c->err, CD_E_FacetValidationException,
+                       "SchemaFacet: %s is a facet without an object type, and an INDEX object "
+                       "takes none (dynamic facets go on NODE, LEAF_NODE and POLICY objects)",
+                       cd_attr_label(c, f, NULL));
     if ((rc = facet_limit(c, o.nfacets + 1)))
         return rc;
 
@@ -928,8 +941,14 @@ static int update_attributes(cd_ctx *c, const cd_value *req, cd_value **resp)
         bool del = type && strcmp(type, "DELETE") == 0;
         if (!del && !val)
             return cd_fail(c->err, CD_E_ValidationException,
-                           "%s: CREATE_OR_UPDATE needs ObjectAttributeAction."
-                           "ObjectAttributeUpdateValue", what);
+                           !act ? "%s: ObjectAttributeAction is missing; give it "
+                                  "ObjectAttributeActionType CREATE_OR_UPDATE with an "
+                                  "ObjectAttributeUpdateValue, or DELETE"
+                           : !type ? "%s: ObjectAttributeAction.ObjectAttributeActionType is "
+                                     "missing; give CREATE_OR_UPDATE with an "
+                                     "ObjectAttributeUpdateValue, or DELETE"
+                           : "%s: CREATE_OR_UPDATE needs ObjectAttributeAction."
+                             "ObjectAttributeUpdateValue", what);
         cd_attrref r;
         cd_attrval v;
         if ((rc = cd_attr_resolve(c, &fs, key, what, &r)))

@@ -270,8 +270,23 @@ describe("objects", function()
         path = path .. "/n" .. i
       end
       local id15 = info(path).ObjectIdentifier
-      F.expect_error("LimitExceededException", F.node, ctx, path, "deep")
+      local e = F.expect_error("LimitExceededException", F.node, ctx, path, "deep")
+      assert.matches("a path of at least 16 links", e.message, 1, true)
       F.expect_error("LimitExceededException", F.node, ctx, "$" .. id15, "deep")
+    end)
+
+    it("counts a link name's length in UTF-8 bytes under limits = 'aws'", function()
+      -- the model allows 64 characters, the service 64 bytes (semantics §10)
+      F.node(ctx, "/", ("é"):rep(32))                                   -- 64 bytes
+      local e = F.expect_error("ValidationException", F.node, ctx, "/", ("é"):rep(33))
+      assert.matches("66 bytes", e.message, 1, true)
+      F.node(ctx, "/", "g")
+      local child = F.create(ctx, "Person", { name = { StringValue = "c" } })
+      F.expect_error("ValidationException", cd.AttachObject, cd, { DirectoryArn = ctx.dir,
+        ParentReference = F.sel("/g"), ChildReference = F.id(child), LinkName = ("😀"):rep(17) })
+      F.expect_error("ValidationException", F.node, ctx, "/", ("é"):rep(65))   -- 65 characters
+      local free = F.setup{ limits = "none" }
+      F.node(free, "/", ("é"):rep(64))
     end)
 
     it("writes nothing when it fails", function()
@@ -390,6 +405,20 @@ describe("objects", function()
                                        SchemaFacet = F.sf(ctx, facet, schema) }
     end
 
+    it("refuses a facet without an object type on an INDEX object", function()
+      -- dynamic facets go on NODE, LEAF_NODE and POLICY objects (semantics §3.1)
+      local ix = cd:CreateIndex{ DirectoryArn = ctx.dir, IsUnique = false,
+        OrderedIndexedAttributeList = { F.key(ctx, "Person", "text") } }.ObjectIdentifier
+      local before = F.dump(ctx.path)
+      local e = F.expect_error("FacetValidationException", cd.AddFacetToObject, cd, {
+        DirectoryArn = ctx.dir, ObjectReference = F.id(ix), SchemaFacet = F.sf(ctx, "Extra"),
+        ObjectAttributeList = F.attrs(ctx, "Extra", { k = { StringValue = "v" } }) })
+      assert.matches("INDEX object takes none", e.message, 1, true)
+      assert.equal(before, F.dump(ctx.path))
+      F.node(ctx, "/", "g")
+      add("/g", "Extra", F.attrs(ctx, "Extra", { k = { StringValue = "v" } }))   -- a NODE takes it
+    end)
+
     it("adds a facet with its values and defaults", function()
       F.node(ctx, "/", "g")
       assert.same({}, add("/g", "Tagged", nil))
@@ -506,6 +535,19 @@ describe("objects", function()
       F.expect_error("ValidationException", update, "/ann", { {
         ObjectAttributeKey = F.key(ctx, "Person", "text"),
         ObjectAttributeAction = { ObjectAttributeActionType = "CREATE_OR_UPDATE" } } })
+    end)
+
+    it("refuses one key given twice with different values or actions, saying so", function()
+      F.person(ctx, "Ann", "/", "ann")
+      local e = F.expect_error("FacetValidationException", update, "/ann", {
+        put("Person", "text", { StringValue = "b" }), del("Person", "text") })
+      assert.matches("is given twice in one request, with different actions", e.message, 1, true)
+      e = F.expect_error("FacetValidationException", update, "/ann", {
+        put("Person", "text", { StringValue = "b" }), put("Person", "text", { StringValue = "c" }) })
+      assert.matches("with different values", e.message, 1, true)
+      -- the same value twice is fine
+      update("/ann", { put("Person", "text", { StringValue = "d" }), put("Person", "text", { StringValue = "d" }) })
+      assert.same({ StringValue = "d" }, F.values(ctx, "/ann")["Person.text"])
     end)
 
     it("refuses unknown facets and objects", function()
