@@ -10,6 +10,7 @@
 #include <string.h>
 #include <ctype.h>
 #include "schema_model.h"
+#include "attribute.h"
 #include "rules.h"
 #include "keys.h"
 
@@ -75,10 +76,12 @@ static bool is_length(const char *s)
 
 /* ================================================================ validation */
 
-/* What is being defined, for messages: "facet 'Person'" / "typed link facet 'friend'". */
+/* What is being defined, for messages: "facet 'Person'" / "typed link facet 'friend'", in
+ * schema schema_arn. */
 typedef struct defining {
     const char *what;
     const char *name;
+    const char *schema_arn;
 } defining;
 
 static int check_rules(cd_ctx *c, const defining *df, const char *attr, cd_attr_type type,
@@ -177,6 +180,27 @@ static int check_default(cd_ctx *c, const defining *df, const char *attr, cd_att
     return 0;
 }
 
+/* A default is stored on every object (or link) that omits the attribute, so it must pass
+ * exactly the checks a value written to the attribute passes: the same function checks both
+ * (rules, and the value size under limits = "aws").  Runs once the default's type and the
+ * rules themselves are known to be valid. */
+static int check_default_passes(cd_ctx *c, const defining *df, const char *attr,
+                                const cd_attrdef *a)
+{
+    cd_attrval v;
+    int rc = cd_attrval_read(c, a->default_value, "DefaultValue", &v);
+    if (rc)
+        return rc;
+    cd_facet label = {.sid = a->target_sid, .schema_arn = df->schema_arn, .name = df->name};
+    cd_attrref r = {.facet = &label, .def = a, .slot = {a->target_sid, df->name, attr},
+                    .type = a->type, .on_object = true};
+    if ((rc = cd_attr_check_value(c, &r, &v)) == 0)
+        return 0;
+    char msg[sizeof c->err->message];
+    memcpy(msg, c->err->message, sizeof msg);
+    return cd_fail(c->err, rc, "DefaultValue refused, as a written value would be: %s", msg);
+}
+
 /* Reads the definition part common to facet and typed-link attributes. */
 static int read_definition(cd_ctx *c, const defining *df, const char *attr,
                            const cd_value *def, cd_attrdef *a)
@@ -195,6 +219,8 @@ static int read_definition(cd_ctx *c, const defining *df, const char *attr,
     if (a->default_value && (rc = check_default(c, df, attr, a->type, a->default_value)))
         return rc;
     if (a->rules && (rc = check_rules(c, df, attr, a->type, a->rules)))
+        return rc;
+    if (a->default_value && (rc = check_default_passes(c, df, attr, a)))
         return rc;
     return 0;
 }
@@ -337,7 +363,7 @@ static int create_facet(cd_ctx *c, const cd_value *req, cd_value **resp)
     if (rc)
         return rc;
     const char *name = cd_get_str(req, "Name", NULL);
-    defining df = {"facet", name};
+    defining df = {"facet", name, s.arn};
     bool exists;
     if ((rc = cd_facet_exists(c, s.sid, name, &exists)))
         return rc;
@@ -488,7 +514,7 @@ static int update_facet(cd_ctx *c, const cd_value *req, cd_value **resp)
     if (rc || (rc = cd_facet_read(c, &s, cd_get_str(req, "Name", NULL), &old)))
         return rc;
     bool applied = s.kind != CD_SCHEMA_DEVELOPMENT;
-    defining df = {"facet", old->name};
+    defining df = {"facet", old->name, s.arn};
     cd_facet f = *old;
     const char *ot = cd_get_str(req, "ObjectType", NULL);
     if (ot) {
@@ -831,7 +857,7 @@ static int create_link_facet(cd_ctx *c, const cd_value *req, cd_value **resp)
                        "Facet.Name is longer than the %d bytes clouddir allows for typed link "
                        "facet names",
                        CD_LINK_NAME_MAX);
-    defining df = {"typed link facet", name};
+    defining df = {"typed link facet", name, s.arn};
     bool exists;
     if ((rc = cd_link_facet_exists(c, s.sid, name, &exists)))
         return rc;
@@ -871,7 +897,7 @@ static int update_link_facet(cd_ctx *c, const cd_value *req, cd_value **resp)
                        "and identity order of an applied typed link facet cannot change; "
                        "update the development schema and publish a new version",
                        old->name, s.arn);
-    defining df = {"typed link facet", old->name};
+    defining df = {"typed link facet", old->name, s.arn};
     const cd_value *ups = cd_get(req, "AttributeUpdates");
     size_t nu = cd_len(ups);
     cd_link_facet f = *old;

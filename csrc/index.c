@@ -548,6 +548,15 @@ int cd_index_check_delete(cd_ctx *c, const cd_directory *d, const cd_object *o)
     return 0;
 }
 
+/* The request member whose values reach the index, for a clash message: AddFacetToObject
+ * (alone or in a BatchWrite, where c->op is the item's operation) brings its values in
+ * ObjectAttributeList; UpdateObjectAttributes in AttributeUpdates.  RemoveFacetFromObject
+ * only deletes values, and a missing value never clashes. */
+static const char *values_member(const cd_ctx *c)
+{
+    return c->op == CD_OP_AddFacetToObject ? "ObjectAttributeList" : "AttributeUpdates";
+}
+
 int cd_index_value_changed(cd_ctx *c, const cd_directory *d, const cd_object *o,
                            const cd_slot *slot)
 {
@@ -567,7 +576,7 @@ int cd_index_value_changed(cd_ctx *c, const cd_directory *d, const cd_object *o,
         ivals vals;
         attachment_def(&as[i], &def);
         if ((rc = target_values(c, &def, o, &vals)) == 0)
-            rc = move_entries(c, &def, &as[i], o->oid, &vals, "AttributeUpdates");
+            rc = move_entries(c, &def, &as[i], o->oid, &vals, values_member(c));
     }
     return rc;
 }

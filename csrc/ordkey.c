@@ -425,10 +425,9 @@ static int read_end(cd_ctx *c, const cd_value *range, bool start, cd_attr_type t
     if (needs_value && !tv)
         return cd_fail(c->err, CD_E_ValidationException, "%s: %s %s needs a %s", what, mname,
                        mode_text[k], vname);
-    if (!needs_value && tv)
-        return cd_fail(c->err, CD_E_ValidationException,
-                       "%s: %s %s takes no %s (only INCLUSIVE and EXCLUSIVE do)", what, mname,
-                       mode_text[k], vname);
+    /* FIRST, LAST and LAST_BEFORE_MISSING_VALUES name a fixed point: a value given with
+     * them has no role, so it is ignored, unread (the model makes both values optional,
+     * §6.4 only says these modes need none, and some clients always fill both). */
     pt->p = (const unsigned char *)"";
     pt->n = 0;
     switch (*mode) {

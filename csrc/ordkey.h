@@ -124,9 +124,10 @@ typedef struct cd_ordrange {
  *   start: FIRST -inf, INCLUSIVE v v-, EXCLUSIVE v v+, LAST_BEFORE_MISSING_VALUES M-, LAST +inf
  *   end:   FIRST -inf, INCLUSIVE v v+, EXCLUSIVE v v-, LAST_BEFORE_MISSING_VALUES M-, LAST +inf
  * For a required attribute (optional = false) LAST_BEFORE_MISSING_VALUES is LAST.
+ * A value given with FIRST, LAST or LAST_BEFORE_MISSING_VALUES is ignored, unread.
  * ValidationException naming `what` when a mode is missing or unknown, when an INCLUSIVE or
- * EXCLUSIVE end has no value or another end has one, when a value is not of the attribute's
- * type or not a valid value, and when the start point comes after the end point
+ * EXCLUSIVE end has no value, when a value is not of the attribute's type or not a valid
+ * value, and when the start point comes after the end point
  * ("EXCLUSIVE D .. INCLUSIVE D", "INCLUSIVE D .. EXCLUSIVE D", "EXCLUSIVE D .. EXCLUSIVE D",
  * "LAST .. x" for x other than LAST, "x .. FIRST" for x other than FIRST; for an optional
  * attribute also "LAST .. LAST_BEFORE_MISSING_VALUES").  A NumberValue that is not a

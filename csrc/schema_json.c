@@ -11,10 +11,11 @@
  * Exceptions: a document that is not JSON, or not the format, is InvalidSchemaDocException
  * (with Jansson's line and column for syntax errors).  Everything CreateFacet would call a
  * FacetValidationException or ValidationException (a reference to a missing facet or
- * attribute, a default of the wrong type, an identity attribute that is not required) is
- * also InvalidSchemaDocException: the model lists no other exception for the operation.  Bad
- * rules stay InvalidRuleException, service limits (facets per schema, attributes per facet,
- * the 200 KB document) LimitExceededException.
+ * attribute, a default of the wrong type or one the attribute's own rules refuse, an identity
+ * attribute that is not required) is also InvalidSchemaDocException: the model lists no other
+ * exception for the operation.  Bad rules stay InvalidRuleException, service limits (facets
+ * per schema, attributes per facet, the 200 KB document, a default over the value size)
+ * LimitExceededException.
  *
  * Beyond the AWS format: a NUMBER default that is not an integer of 64 bits (a fraction,
  * more digits) is written and read as "numberValue": "<decimal string>", so that no number

@@ -718,6 +718,15 @@ static int update_attributes(cd_ctx *c, const cd_value *req, cd_value **resp)
         cd_attrval v;
         if (!del) {
             cd_attrref r = ref_of(&lr.lf, def);
+            /* No DELETE: an action with a value is CREATE_OR_UPDATE; say what is missing. */
+            if (!act)
+                return cd_fail(c->err, CD_E_ValidationException,
+                               "%s: AttributeAction is missing; give it AttributeActionType "
+                               "CREATE_OR_UPDATE with an AttributeUpdateValue, or DELETE", what);
+            if (!val && !type)
+                return cd_fail(c->err, CD_E_ValidationException,
+                               "%s: AttributeAction.AttributeActionType is missing; give "
+                               "CREATE_OR_UPDATE with an AttributeUpdateValue, or DELETE", what);
             if (!val)
                 return cd_fail(c->err, CD_E_ValidationException,
                                "%s: CREATE_OR_UPDATE needs AttributeAction.AttributeUpdateValue",

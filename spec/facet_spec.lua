@@ -317,6 +317,159 @@ describe("facets", function()
     end)
   end)
 
+  -- A DefaultValue is stored on every object that omits the attribute, so it must pass the
+  -- attribute's rules exactly as a written value does (same checker, same semantics).
+  describe("defaults and rules", function()
+    local function rule(type_, params) return { Type = type_, Parameters = params } end
+    local function dattr(name, type_, default, rules)
+      return attr(name, type_, { default = default, rules = rules })
+    end
+    local function names()
+      return cd:ListFacetNames{ SchemaArn = schema }.FacetNames
+    end
+    local function attributes(name)
+      return cd:ListFacetAttributes{ SchemaArn = schema, Name = name }.Attributes
+    end
+
+    it("CreateFacet refuses a default its rules refuse, naming facet, attribute and rule", function()
+      local cases = {
+        { "STRING", { StringValue = "toolong" }, rule("STRING_LENGTH", { max = "3" }),
+          "7 characters, max 3" },
+        { "STRING", { StringValue = "" }, rule("STRING_LENGTH", { min = "1" }),
+          "0 characters, min 1" },
+        { "STRING", { StringValue = "d" }, rule("STRING_FROM_SET", { allowedValues = "a,b,c" }),
+          "'d' is not one of a,b,c" },
+        { "BINARY", { BinaryValue = "\0\1\2\3" }, rule("BINARY_LENGTH", { max = "3" }),
+          "4 bytes, max 3" },
+        { "NUMBER", { NumberValue = "-1" }, rule("NUMBER_COMPARISON", { min = "0" }),
+          "-1 is below min 0" },
+        { "NUMBER", { NumberValue = "1000.0000000000000000001" },
+          rule("NUMBER_COMPARISON", { max = "1e3" }), "is above max 1e3" },
+      }
+      for _, case in ipairs(cases) do
+        local e = create_error("FacetValidationException", "D", "LEAF_NODE",
+          { attr("ok"), dattr("s", case[1], case[2], { lenRule = case[3] }) })
+        for _, needle in ipairs{ "DefaultValue", "facet 'D'", "attribute 's'", "rule 'lenRule'",
+                                 case[3].Type, case[4] } do
+          assert.matches(needle, e.message, 1, true)
+        end
+      end
+      assert.same({}, names())   -- nothing written
+    end)
+
+    it("with the same semantics as a written value: inclusive bounds, characters", function()
+      create("D", "LEAF_NODE", {
+        dattr("exact", "STRING", { StringValue = "abc" },
+              { len = rule("STRING_LENGTH", { min = "3", max = "3" }) }),
+        -- 3 characters in 6 bytes: STRING_LENGTH counts characters
+        dattr("wide", "STRING", { StringValue = "\u{e9}\u{e9}\u{e9}" },
+              { len = rule("STRING_LENGTH", { max = "3" }) }),
+        dattr("quoted", "STRING", { StringValue = "a,b" },
+              { set = rule("STRING_FROM_SET", { allowedValues = '"a,b",c' }) }),
+        dattr("bytes", "BINARY", { BinaryValue = "\0\0" },
+              { len = rule("BINARY_LENGTH", { min = "2", max = "2" }) }),
+        dattr("lo", "NUMBER", { NumberValue = "-1.5" },
+              { cmp = rule("NUMBER_COMPARISON", { min = "-1.50", max = "0" }) }),
+        dattr("hi", "NUMBER", { NumberValue = "1000.0" },
+              { cmp = rule("NUMBER_COMPARISON", { max = "1e3" }) }),
+      })
+      assert.equal(6, #attributes("D"))
+      local e = create_error("FacetValidationException", "E", "NODE",
+        { dattr("wide", "STRING", { StringValue = "\u{e9}\u{e9}\u{e9}" },
+                { len = rule("STRING_LENGTH", { max = "2" }) }) })
+      assert.matches("3 characters, max 2", e.message, 1, true)
+      create_error("FacetValidationException", "E", "NODE",
+        { dattr("set", "STRING", { StringValue = "a" },
+                { set = rule("STRING_FROM_SET", { allowedValues = '"a,b",c' }) }) })
+    end)
+
+    it("a valid default is applied to new objects, as written values are checked", function()
+      create("D", "LEAF_NODE", { dattr("s", "STRING", { StringValue = "abc" },
+                                       { r = rule("STRING_LENGTH", { max = "3" }) }) })
+      local pub = cd:PublishSchema{ DevelopmentSchemaArn = schema, Version = "1" }
+        .PublishedSchemaArn
+      local d = cd:CreateDirectory{ Name = "dir", SchemaArn = pub }
+      local sf = { SchemaArn = d.AppliedSchemaArn, FacetName = "D" }
+      local o = cd:CreateObject{ DirectoryArn = d.DirectoryArn, SchemaFacets = { sf } }
+        .ObjectIdentifier
+      local got = cd:GetObjectAttributes{ DirectoryArn = d.DirectoryArn,
+        ObjectReference = { Selector = "$" .. o }, SchemaFacet = sf, AttributeNames = { "s" } }
+      assert.same({ StringValue = "abc" }, got.Attributes[1].Value)
+      expect_error("FacetValidationException", cd.CreateObject, cd, {
+        DirectoryArn = d.DirectoryArn, SchemaFacets = { sf }, ObjectAttributeList = { {
+          Key = { SchemaArn = d.AppliedSchemaArn, FacetName = "D", Name = "s" },
+          Value = { StringValue = "abcd" } } } })
+    end)
+
+    it("a default over the value size limit is refused under limits = aws only", function()
+      local big = { StringValue = ("x"):rep(2049) }
+      local e = create_error("LimitExceededException", "D", "NODE", { dattr("s", "STRING", big) })
+      assert.matches("DefaultValue", e.message, 1, true)
+      local free = helper.client{ limits = "none" }
+      local arn = free:CreateSchema{ Name = "org" }.SchemaArn
+      free:CreateFacet{ SchemaArn = arn, Name = "D", ObjectType = "NODE",
+                        Attributes = { dattr("s", "STRING", big) } }
+    end)
+
+    describe("UpdateFacet", function()
+      local function update(updates)
+        return cd:UpdateFacet{ SchemaArn = schema, Name = "D", AttributeUpdates = updates }
+      end
+      local function refuses(updates, ...)
+        local before = attributes("D")
+        local e = expect_error("FacetValidationException", cd.UpdateFacet, cd,
+          { SchemaArn = schema, Name = "D", AttributeUpdates = updates })
+        for _, needle in ipairs{ "DefaultValue", "facet 'D'", ... } do
+          assert.matches(needle, e.message, 1, true)
+        end
+        assert.same(before, attributes("D"))
+        return e
+      end
+      before_each(function()
+        create("D", "LEAF_NODE", { dattr("s", "STRING", { StringValue = "abcd" },
+                                         { len = rule("STRING_LENGTH", { max = "5" }) }) })
+      end)
+
+      it("refuses a new attribute whose default breaks its rules", function()
+        refuses({ { Action = "CREATE_OR_UPDATE", Attribute = dattr("n", "NUMBER",
+          { NumberValue = "11" }, { cmp = rule("NUMBER_COMPARISON", { max = "10" }) }) } },
+          "attribute 'n'", "rule 'cmp'", "11 is above max 10")
+      end)
+
+      it("refuses new rules the default it keeps would break", function()
+        refuses({ { Action = "CREATE_OR_UPDATE", Attribute = dattr("s", "STRING",
+          { StringValue = "abcd" }, { len = rule("STRING_LENGTH", { max = "3" }) }) } },
+          "attribute 's'", "rule 'len'", "4 characters, max 3")
+        refuses({ { Action = "CREATE_OR_UPDATE", Attribute = dattr("s", "STRING",
+          { StringValue = "abcd" }, { len = rule("STRING_LENGTH", { max = "5" }),
+                                      set = rule("STRING_FROM_SET", { allowedValues = "x,y" }) }) } },
+          "rule 'set'")
+      end)
+
+      it("accepts new rules with a default that passes them, or without a default", function()
+        update{ { Action = "CREATE_OR_UPDATE", Attribute = dattr("s", "STRING",
+          { StringValue = "abcd" }, { len = rule("STRING_LENGTH", { min = "4", max = "4" }) }) } }
+        assert.same({ StringValue = "abcd" }, attributes("D")[1].AttributeDefinition.DefaultValue)
+        -- CREATE_OR_UPDATE replaces the whole definition: a default left out is gone
+        update{ { Action = "CREATE_OR_UPDATE", Attribute = dattr("s", "STRING", nil,
+          { len = rule("STRING_LENGTH", { max = "1" }) }) } }
+        assert.is_nil(attributes("D")[1].AttributeDefinition.DefaultValue)
+      end)
+
+      it("refuses such a default in an applied schema too", function()
+        local pub = cd:PublishSchema{ DevelopmentSchemaArn = schema, Version = "1" }
+          .PublishedSchemaArn
+        local applied = cd:CreateDirectory{ Name = "dir", SchemaArn = pub }.AppliedSchemaArn
+        local e = expect_error("FacetValidationException", cd.UpdateFacet, cd, {
+          SchemaArn = applied, Name = "D", AttributeUpdates = { { Action = "CREATE_OR_UPDATE",
+            Attribute = dattr("t", "STRING", { StringValue = "zz" },
+              { set = rule("STRING_FROM_SET", { allowedValues = "a" }) }) } } })
+        assert.matches("rule 'set'", e.message, 1, true)
+        assert.equal(1, #cd:ListFacetAttributes{ SchemaArn = applied, Name = "D" }.Attributes)
+      end)
+    end)
+  end)
+
   describe("limits", function()
     local function many(n, make)
       local t = {}
@@ -616,6 +769,20 @@ describe("facets", function()
         { Rules = { r = { Type = "STRING_LENGTH", Parameters = { min = "1" } } } }) }, { "a" })
       link_error("FacetValidationException", "L", { tl_attr("a", "NUMBER", true,
         { DefaultValue = { StringValue = "x" } }) }, { "a" })
+    end)
+
+    it("refuse a default their rules refuse, creating nothing", function()
+      local e = link_error("FacetValidationException", "L", { tl_attr("a", "STRING", true),
+        tl_attr("note", "STRING", false, { DefaultValue = { StringValue = "toolong" },
+          Rules = { len = { Type = "STRING_LENGTH", Parameters = { max = "3" } } } }) }, { "a" })
+      for _, needle in ipairs{ "DefaultValue", "'L'", "attribute 'note'", "rule 'len'",
+                               "7 characters, max 3" } do
+        assert.matches(needle, e.message, 1, true)
+      end
+      assert.same({}, cd:ListTypedLinkFacetNames{ SchemaArn = schema }.FacetNames)
+      create_link("L", { tl_attr("a", "STRING", true),
+        tl_attr("note", "STRING", false, { DefaultValue = { StringValue = "too" },
+          Rules = { len = { Type = "STRING_LENGTH", Parameters = { max = "3" } } } }) }, { "a" })
     end)
 
     it("are copied by publish and apply", function()

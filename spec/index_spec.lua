@@ -291,7 +291,7 @@ describe("indexes", function()
       F.expect_error("ValidationException", list, idx, range("INCLUSIVE", { NumberValue = "1" },
                                                              "LAST"))
       F.expect_error("ValidationException", list, idx, range("INCLUSIVE", nil, "LAST"))
-      F.expect_error("ValidationException", list, idx, range("FIRST", D, "LAST"))
+      F.expect_error("ValidationException", list, idx, range("FIRST", nil, "EXCLUSIVE"))
       -- only the indexed attribute; at most one range
       F.expect_error("FacetValidationException", list, idx, range("FIRST", nil, "LAST"), nil, nil,
                      F.key(ctx, "Person", "name"))
@@ -307,6 +307,34 @@ describe("indexes", function()
       attach(ni, p)
       assert.same({ p }, ids(ni, range("FIRST", nil, "LAST_BEFORE_MISSING_VALUES")))
       assert.same({}, ids(ni, range("LAST", nil, "LAST_BEFORE_MISSING_VALUES")))
+    end)
+
+    it("ignores a value given with FIRST, LAST or LAST_BEFORE_MISSING_VALUES (§6.4)", function()
+      -- such a mode needs no value; one given anyway (as clients that fill both do) has no
+      -- role, so it is not read: not against the other end, not even for its type
+      local idx = create_index("Person", "text")
+      local none = person()
+      local d = person{ text = { StringValue = "D" } }
+      attach(idx, none)
+      attach(idx, d)
+      local D, Z = { StringValue = "D" }, { StringValue = "Z" }
+      local N, B = { NumberValue = "1" }, { BooleanValue = true }
+      assert.same({ d, none }, ids(idx, range("FIRST", Z, "LAST", D)))
+      assert.same({ d }, ids(idx, range("FIRST", N, "LAST_BEFORE_MISSING_VALUES", B)))
+      assert.same({ none }, ids(idx, range("LAST_BEFORE_MISSING_VALUES", D, "LAST", N)))
+      assert.same({ d, none }, ids(idx, range("INCLUSIVE", D, "LAST", { StringValue = "A" })))
+      assert.same({ d }, ids(idx, range("FIRST", Z, "INCLUSIVE", D)))
+      assert.same({}, ids(idx, range("FIRST", D, "FIRST", D)))
+      -- the modes still decide: an inverted range stays an error whatever the values
+      F.expect_error("ValidationException", list, idx, range("LAST", { StringValue = "A" },
+                                                             "FIRST", Z))
+      -- INCLUSIVE and EXCLUSIVE still need their value
+      F.expect_error("ValidationException", list, idx, range("INCLUSIVE", nil, "LAST", D))
+      F.expect_error("ValidationException", list, idx, range("FIRST", D, "EXCLUSIVE", nil))
+      -- on a required attribute too (where LAST_BEFORE_MISSING_VALUES is LAST)
+      local ni = create_index("Person", "name")
+      attach(ni, d)
+      assert.same({ d }, ids(ni, range("FIRST", N, "LAST_BEFORE_MISSING_VALUES", N)))
     end)
 
     it("raises the documented errors", function()
@@ -373,6 +401,38 @@ describe("indexes", function()
       local values = {}
       for i, x in ipairs(entries(idx)) do values[i] = x.value.NumberValue or "missing" end
       assert.same({ "1", "missing", "missing", "missing" }, values)
+    end)
+
+    it("name the request member that brought a clashing value", function()
+      local idx = create_index("Person", "text", true)
+      local a = person{ text = { StringValue = "x" } }
+      local o = F.create(ctx, { "Person", "Employee" }, {
+        { Key = F.key(ctx, "Person", "name"), Value = { StringValue = "zed" } },
+        { Key = F.key(ctx, "Employee", "badge"), Value = { StringValue = "b" } } })
+      attach(idx, a)
+      attach(idx, o)
+      cd:RemoveFacetFromObject{ DirectoryArn = ctx.dir, ObjectReference = F.id(o),
+                                SchemaFacet = F.sf(ctx, "Person") }
+      local before = F.dump(ctx.path)
+      -- AddFacetToObject has no AttributeUpdates: its values come in ObjectAttributeList
+      local add = { DirectoryArn = ctx.dir, ObjectReference = F.id(o),
+                    SchemaFacet = F.sf(ctx, "Person"),
+                    ObjectAttributeList = F.attrs(ctx, "Person", { text = { StringValue = "x" } }) }
+      local e = F.expect_error("FacetValidationException", cd.AddFacetToObject, cd, add)
+      assert.matches("^ObjectAttributeList: the index is unique", e.message)
+      -- the same inside a BatchWrite
+      local ok, err = pcall(cd.BatchWrite, cd, { DirectoryArn = ctx.dir, Operations = { {
+        AddFacetToObject = { ObjectReference = F.id(o), SchemaFacet = F.sf(ctx, "Person"),
+                             ObjectAttributeList = add.ObjectAttributeList } } } })
+      assert.is_false(ok)
+      assert.matches("ObjectAttributeList: the index is unique", tostring(err.message))
+      assert.is_nil(tostring(err.message):find("AttributeUpdates", 1, true))
+      assert.equal(before, F.dump(ctx.path))
+      -- UpdateObjectAttributes brings its values in AttributeUpdates
+      local p = person()
+      attach(idx, p)
+      e = F.expect_error("LinkNameAlreadyInUseException", update, p, "text", { StringValue = "x" })
+      assert.matches("^AttributeUpdates: the index is unique", e.message)
     end)
 
     it("are at most 3 per object under limits = aws", function()

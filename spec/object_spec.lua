@@ -537,6 +537,19 @@ describe("objects", function()
         ObjectAttributeAction = { ObjectAttributeActionType = "CREATE_OR_UPDATE" } } })
     end)
 
+    it("says which part of an action is missing", function()
+      F.person(ctx, "Ann", "/", "ann")
+      local before = F.dump(ctx.path)
+      local e = F.expect_error("ValidationException", update, "/ann", { {
+        ObjectAttributeKey = F.key(ctx, "Person", "text") } })
+      assert.matches("^AttributeUpdates%[0%]: ObjectAttributeAction is missing", e.message)
+      e = F.expect_error("ValidationException", update, "/ann", { {
+        ObjectAttributeKey = F.key(ctx, "Person", "text"), ObjectAttributeAction = {} } })
+      assert.matches("^AttributeUpdates%[0%]: ObjectAttributeAction%.ObjectAttributeActionType "
+                     .. "is missing", e.message)
+      assert.equal(before, F.dump(ctx.path))
+    end)
+
     it("refuses one key given twice with different values or actions, saying so", function()
       F.person(ctx, "Ann", "/", "ann")
       local e = F.expect_error("FacetValidationException", update, "/ann", {

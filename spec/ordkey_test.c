@@ -503,8 +503,6 @@ static void test_ranges(void)
     struct { cd_value *r; cd_attr_type type; const char *what; } bad[] = {
         {range_value("INCLUSIVE", NULL, "LAST", NULL), CD_ATTR_NUMBER, "INCLUSIVE without a value"},
         {range_value("FIRST", NULL, "EXCLUSIVE", NULL), CD_ATTR_NUMBER, "EXCLUSIVE without a value"},
-        {range_value("FIRST", &four, "LAST", NULL), CD_ATTR_NUMBER, "FIRST with a value"},
-        {range_value("FIRST", NULL, "LAST", &four), CD_ATTR_NUMBER, "LAST with a value"},
         {range_value("INCLUSIVE", &s4, "LAST", NULL), CD_ATTR_NUMBER, "a STRING for a NUMBER"},
         {range_value("INCLUSIVE", &four, "INCLUSIVE", &t), CD_ATTR_NUMBER, "a BOOLEAN end for a NUMBER"},
         {range_value("INCLUSIVE", &badnum, "LAST", NULL), CD_ATTR_NUMBER, "a NumberValue that is no number"},
@@ -523,6 +521,16 @@ static void test_ranges(void)
             printf("# rc %s: %s\n", cd_code_name(rc), ERR.message);
         check(ok, "range with %s -> ValidationException", bad[i].what);
     }
+    /* FIRST, LAST and LAST_BEFORE_MISSING_VALUES need no value: one given is ignored, unread
+     * (not even its type or its number text is checked). */
+    cd_ordrange ign;
+    check(cd_ordrange_from(&CTX, range_value("FIRST", &s4, "LAST", &badnum), CD_ATTR_NUMBER,
+                           true, "v", &ign) == 0 && cd_ordrange_is_full(&ign),
+          "values given with FIRST and LAST are ignored: the full range");
+    check(cd_ordrange_from(&CTX, range_value("LAST_BEFORE_MISSING_VALUES", &t, "LAST", &four),
+                           CD_ATTR_NUMBER, true, "v", &ign) == 0 &&
+              ign.start_mode == CD_RANGE_LAST_BEFORE_MISSING && ign.lo.n == 1,
+          "a value given with LAST_BEFORE_MISSING_VALUES is ignored");
     cd_ordrange r;
     int rc = cd_ordrange_from(&CTX, range_value("INCLUSIVE", &s4, "INCLUSIVE", &four),
                               CD_ATTR_VARIANT, true, "v", &r);

@@ -371,6 +371,33 @@ describe("schema documents", function()
     end)
   end)
 
+  it("keeps defaults that pass their rules, at the bounds, counting characters", function()
+    local doc = { facets = { F = facet{
+      s = attr("STRING", { defaultValue = { stringValue = "\u{e9}t\u{e9}" }, attributeRules = {
+        len = { ruleType = "STRING_LENGTH", parameters = { min = "3", max = "3" } } } }),
+      n = attr("NUMBER", { defaultValue = { longValue = 10 }, attributeRules = {
+        cmp = { ruleType = "NUMBER_COMPARISON", parameters = { min = "10", max = "1e1" } } } }),
+    } } }
+    put(doc)
+    assert.same(normalise(doc), meaning(get().Document))
+  end)
+
+  it("idiomatic declarations refuse such defaults, new schema or existing", function()
+    local _, store = helper.client()
+    local bad = { facets = { D = { type = "LEAF_NODE", attributes = {
+      s = { type = "STRING", default = "toolong", rules = { len = { "STRING_LENGTH", max = 3 } } },
+    } } } }
+    local e = expect_error("InvalidSchemaDocException", store.schema, store, "fresh", bad)
+    assert.matches("rule 'len'", e.message, 1, true)
+    assert.is_nil(store:schema("fresh"))   -- a failed declaration leaves no schema behind
+    local s = store:schema("kept", { facets = { D = { type = "LEAF_NODE", attributes = {
+      s = { type = "STRING", default = "abc", rules = { len = { "STRING_LENGTH", max = 3 } } },
+    } } } })
+    e = expect_error("FacetValidationException", s.define, s, bad)
+    assert.matches("DefaultValue.*attribute 's'.*rule 'len'", e.message)
+    assert.equal("abc", s:definition().facets.D.attributes.s.default)
+  end)
+
   describe("PutSchemaFromJson refuses", function()
     -- Runs a bad document and checks the exception, its message, and that the schema did
     -- not change.
@@ -567,6 +594,41 @@ describe("schema documents", function()
       refuses("InvalidSchemaDocException",
         with_rule("STRING", { ruleType = "STRING_LENGTH", parameters = {}, extra = 1 }),
         "attributeRules.r: unknown key 'extra'")
+    end)
+
+    it("defaults their own rules refuse, naming the member, attribute and rule", function()
+      local function with_default(type_, default, rule)
+        return { facets = { F = facet{ a = attr(type_, { defaultValue = default,
+                                                          attributeRules = { r = rule } }) } } }
+      end
+      refuses("InvalidSchemaDocException",
+        with_default("STRING", { stringValue = "toolong" },
+                     { ruleType = "STRING_LENGTH", parameters = { max = "3" } }),
+        "facets.F", "DefaultValue", "attribute 'a'", "rule 'r' (STRING_LENGTH)",
+        "7 characters, max 3")
+      refuses("InvalidSchemaDocException",
+        with_default("STRING", { stringValue = "d" },
+                     { ruleType = "STRING_FROM_SET", parameters = { allowedValues = "a,b" } }),
+        "rule 'r' (STRING_FROM_SET)")
+      refuses("InvalidSchemaDocException",
+        with_default("NUMBER", { longValue = 0 },
+                     { ruleType = "NUMBER_COMPARISON", parameters = { min = "1" } }),
+        "0 is below min 1")
+      refuses("InvalidSchemaDocException",
+        with_default("NUMBER", { numberValue = "10.5" },
+                     { ruleType = "NUMBER_COMPARISON", parameters = { max = "10" } }),
+        "10.5 is above max 10")
+      refuses("InvalidSchemaDocException",
+        with_default("BINARY", { binaryValue = "AAEC" },   -- 3 bytes
+                     { ruleType = "BINARY_LENGTH", parameters = { max = "2" } }),
+        "3 bytes, max 2")
+      refuses("InvalidSchemaDocException",
+        { typedLinkFacets = { L = { facetAttributes = {
+            id = attr("STRING", nil, true),
+            note = attr("STRING", { defaultValue = { stringValue = "toolong" }, attributeRules = {
+              len = { ruleType = "STRING_LENGTH", parameters = { max = "3" } } } }) },
+          identityAttributeOrder = { "id" } } } },
+        "typedLinkFacets.L", "DefaultValue", "attribute 'note'", "rule 'len'")
     end)
 
     it("identity orders that name unknown or optional attributes", function()

@@ -416,6 +416,16 @@ describe("typed links", function()
       bad("FacetValidationException", upd("weight", "CREATE_OR_UPDATE", { NumberValue = "11" }))
       bad("FacetValidationException", upd("weight", "CREATE_OR_UPDATE", { StringValue = "1" }))
       bad("ValidationException", upd("tag", "CREATE_OR_UPDATE"))
+      -- without an action (or its type) the message says that, not "CREATE_OR_UPDATE needs"
+      local function no_action(u, pattern)
+        local e = unchanged(ctx, "ValidationException", update, u)
+        assert.matches(pattern, e.message)
+        assert.is_nil(e.message:find("CREATE_OR_UPDATE needs", 1, true))
+      end
+      local bare = upd("tag")
+      bare.AttributeAction = nil
+      no_action(bare, "^AttributeUpdates%[0%]: AttributeAction is missing")
+      no_action(upd("tag"), "^AttributeUpdates%[0%]: AttributeAction%.AttributeActionType is missing")
       local u = upd("tag", "CREATE_OR_UPDATE", { StringValue = "x" })
       u.AttributeKey.FacetName = "Friend"
       bad("FacetValidationException", u)
@@ -531,6 +541,16 @@ describe("typed links", function()
         assert.same({}, q(range("LAST_BEFORE_MISSING_VALUES", nil, "LAST")))
         assert.same({}, q(range("FIRST", nil, "FIRST")))
         assert.same({}, q(range("LAST", nil, "LAST")))
+        -- a value given with FIRST, LAST or LAST_BEFORE_MISSING_VALUES is ignored (§6.4:
+        -- those modes need none), even one of another type
+        local other = wrong or vs[1]
+        assert.same(vs, q(range("FIRST", vs[n], "LAST", vs[1])))
+        assert.same(vs, q(range("FIRST", other, "LAST_BEFORE_MISSING_VALUES", other)))
+        assert.same({}, q(range("LAST_BEFORE_MISSING_VALUES", vs[1], "LAST", vs[n])))
+        assert.same(slice(n, n), q(range("EXCLUSIVE", vs[n - 1], "LAST", vs[1])))
+        assert.same(slice(1, 2), q(range("FIRST", vs[n], "INCLUSIVE", vs[2])))
+        assert.same(vs, firsts(incoming(ctx, b, filter(ctx, facet,
+          { { "k", range("FIRST", other, "LAST", other) } }))))
         -- inverted ranges are errors, not empty results
         local function bad(r)
           unchanged(ctx, "ValidationException", ctx.cd.ListOutgoingTypedLinks, ctx.cd,
@@ -544,6 +564,9 @@ describe("typed links", function()
         bad(range("LAST", nil, "INCLUSIVE", vs[2]))
         bad(range("INCLUSIVE", vs[2], "FIRST"))
         bad(range("INCLUSIVE", nil, "LAST"))
+        bad(range("INCLUSIVE", nil, "LAST", vs[n]))
+        bad(range("FIRST", vs[1], "EXCLUSIVE", nil))
+        bad(range("LAST", vs[1], "FIRST", vs[n]))
         if wrong then bad(range("INCLUSIVE", wrong, "LAST")) end
       end)
     end
@@ -607,6 +630,10 @@ describe("typed links", function()
         assert.same(pick(5, 6), q{ { "status", range("EXCLUSIVE", S"Active", "LAST") } })
         assert.same(pick(2, 3), q{ { "status", incl(S"Active") }, { "role", incl(S"Driver") },
                                    { "created", range("FIRST", nil, "LAST") } })
+        -- values given with FIRST and LAST are ignored: still the full range
+        assert.same(pick(2, 3), q{ { "status", incl(S"Active") }, { "role", incl(S"Driver") },
+                                   { "created", range("FIRST", { DatetimeValue = 150 }, "LAST",
+                                                      { DatetimeValue = 50 }) } })
         assert.same(pick(5), q{ { "status", range("EXCLUSIVE", S"Active", "EXCLUSIVE", S"Closed") },
                                 { "role", range("FIRST", nil, "LAST_BEFORE_MISSING_VALUES") },
                                 { "created", range("FIRST", nil, "LAST") } })
@@ -771,6 +798,16 @@ describe("typed links", function()
         upd(lattr("role", "STRING", false), "CREATE_OR_UPDATE") } })                  -- now optional
       bad("FacetValidationException", { AttributeUpdates = { upd(lattr("x", "NUMBER", false,
         { DefaultValue = { StringValue = "1" } }), "CREATE_OR_UPDATE") } })
+      -- a default its rules refuse: new attribute, or new rules over a kept default
+      local e = bad("FacetValidationException", { AttributeUpdates = { upd(lattr("x", "NUMBER",
+        false, { DefaultValue = { NumberValue = "0" },
+                 Rules = { pos = { Type = "NUMBER_COMPARISON", Parameters = { min = "1" } } } }),
+        "CREATE_OR_UPDATE") } })
+      assert.matches("DefaultValue.*attribute 'x'.*rule 'pos'", e.message)
+      bad("FacetValidationException", { AttributeUpdates = { upd(lattr("label", "STRING", false,
+        { DefaultValue = { StringValue = "none" },
+          Rules = { len = { Type = "STRING_LENGTH", Parameters = { max = "3" } } } }),
+        "CREATE_OR_UPDATE") } })
       bad("InvalidRuleException", { AttributeUpdates = { upd(lattr("x", "NUMBER", false,
         { Rules = { r = { Type = "STRING_LENGTH", Parameters = { max = "1" } } } }),
         "CREATE_OR_UPDATE") } })
