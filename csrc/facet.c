@@ -294,9 +294,21 @@ static int check_references(cd_ctx *c, const cd_schema *s, const cd_facet *f)
 }
 
 /* Opens the schema a create operation writes to: development or applied. */
+/* The schema a facet change is for: a development schema, or one applied to a directory
+ * that is not DELETED (deletion is irreversible; ApplySchema treats such a directory as gone
+ * too). */
+static int open_for_change(cd_ctx *c, const cd_value *req, cd_schema *s)
+{
+    int rc = cd_schema_open(c, req, "SchemaArn", CREATE_KINDS, s);
+    if (rc == 0 && s->kind == CD_SCHEMA_APPLIED && s->dir && s->dir->state == CD_DIR_DELETED)
+        return cd_fail(c->err, CD_E_ResourceNotFoundException,
+                       "SchemaArn '%s': directory '%s' has been deleted", s->arn, s->dir->arn);
+    return rc;
+}
+
 static int open_for_create(cd_ctx *c, const cd_value *req, cd_schema *s)
 {
-    return cd_schema_open(c, req, "SchemaArn", CREATE_KINDS, s);
+    return open_for_change(c, req, s);
 }
 
 /* One FacetAttribute of facet f (`where`[i] in messages) into a: a definition, checked, or
@@ -510,7 +522,7 @@ static int update_facet(cd_ctx *c, const cd_value *req, cd_value **resp)
 {
     cd_schema s;
     cd_facet *old;
-    int rc = cd_schema_open(c, req, "SchemaArn", CREATE_KINDS, &s);
+    int rc = open_for_change(c, req, &s);
     if (rc || (rc = cd_facet_read(c, &s, cd_get_str(req, "Name", NULL), &old)))
         return rc;
     bool applied = s.kind != CD_SCHEMA_DEVELOPMENT;
@@ -850,8 +862,11 @@ static int create_link_facet(cd_ctx *c, const cd_value *req, cd_value **resp)
         return rc;
     const cd_value *facet = cd_get(req, "Facet");
     const char *name = cd_get_str(facet, "Name", NULL);
-    if (!name)
-        return cd_fail(c->err, CD_E_ValidationException, "Facet.Name is required");
+    /* The model's TypedLinkName has no minimum length, but a schema document cannot name a
+     * facet "" (schema_json.c), and every other name has at least one character. */
+    if (!name || !*name)
+        return cd_fail(c->err, CD_E_ValidationException,
+                       "Facet.Name is required and must not be empty");
     if (strlen(name) > CD_LINK_NAME_MAX)
         return cd_fail(c->err, CD_E_ValidationException,
                        "Facet.Name is longer than the %d bytes clouddir allows for typed link "
@@ -888,7 +903,7 @@ static int update_link_facet(cd_ctx *c, const cd_value *req, cd_value **resp)
 {
     cd_schema s;
     cd_link_facet *old;
-    int rc = cd_schema_open(c, req, "SchemaArn", CREATE_KINDS, &s);
+    int rc = open_for_change(c, req, &s);
     if (rc || (rc = cd_link_facet_read(c, &s, cd_get_str(req, "Name", NULL), &old)))
         return rc;
     if (s.kind != CD_SCHEMA_DEVELOPMENT)

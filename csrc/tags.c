@@ -17,7 +17,7 @@
 #define TAG_PREFIX 5       /* G dirnum(4): the keys of one directory's tags */
 
 /* The directory a ResourceArn names. */
-static int open_resource(cd_ctx *c, const cd_value *req, cd_directory **d)
+static int open_resource(cd_ctx *c, const cd_value *req, bool write, cd_directory **d)
 {
     size_t n;
     const char *text = cd_get_str(req, "ResourceArn", &n);
@@ -38,6 +38,12 @@ static int open_resource(cd_ctx *c, const cd_value *req, cd_directory **d)
         return cd_fail(c->err, CD_E_InvalidTaggingRequestException,
                        "ResourceArn '%s': there is no directory '%s' to tag", arn.text,
                        arn.directory_id);
+    /* A deleted directory keeps its tags listable, but deletion is irreversible: no more
+     * tag changes. */
+    if (rc == 0 && write && (*d)->state == CD_DIR_DELETED)
+        return cd_fail(c->err, CD_E_InvalidTaggingRequestException,
+                       "ResourceArn '%s': directory '%s' has been deleted; its tags can no "
+                       "longer change", arn.text, arn.directory_id);
     return rc;
 }
 
@@ -68,7 +74,7 @@ static int empty_reply(cd_ctx *c, cd_value **resp)
 static int tag_resource(cd_ctx *c, const cd_value *req, cd_value **resp)
 {
     cd_directory *d;
-    int rc = open_resource(c, req, &d);
+    int rc = open_resource(c, req, true, &d);
     if (rc)
         return rc;
     const cd_value *tags = cd_get(req, "Tags");
@@ -101,7 +107,7 @@ static int tag_resource(cd_ctx *c, const cd_value *req, cd_value **resp)
 static int untag_resource(cd_ctx *c, const cd_value *req, cd_value **resp)
 {
     cd_directory *d;
-    int rc = open_resource(c, req, &d);
+    int rc = open_resource(c, req, true, &d);
     if (rc)
         return rc;
     const cd_value *keys = cd_get(req, "TagKeys");
@@ -135,7 +141,7 @@ static int tag_item(cd_ctx *c, cd_slice key, cd_slice val, bool dry, void *ud, c
 static int list_tags(cd_ctx *c, const cd_value *req, cd_value **resp)
 {
     cd_directory *d;
-    int rc = open_resource(c, req, &d);
+    int rc = open_resource(c, req, false, &d);
     if (rc)
         return rc;
     /* Every tag in one page unless the caller asks for fewer (the service ignores paging). */
@@ -148,6 +154,10 @@ static int list_tags(cd_ctx *c, const cd_value *req, cd_value **resp)
     if (!list)
         return cd_oom(c);
     rc = cd_page_scan(c, req, p, TAG_PREFIX, p, TAG_PREFIX, limit, tag_item, list, &token);
+    /* ListTagsForResource does not list InvalidNextTokenException: a bad token is a bad
+     * request here. */
+    if (rc == CD_E_InvalidNextTokenException)
+        c->err->code = rc = CD_E_ValidationException;
     return rc ? rc : cd_page_reply(c, "Tags", list, token, resp);
 }
 

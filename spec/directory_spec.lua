@@ -231,6 +231,29 @@ describe("directories", function()
       assert.equal("DELETED", state())
     end)
 
+    it("refuses facet changes to a deleted directory's applied schemas", function()
+      -- deletion is irreversible (semantics §1.3); ApplySchema treats it as gone, and so do
+      -- the facet operations on its applied schemas
+      local applied = arn .. "/schema/org/1"
+      cd:CreateFacet{ SchemaArn = applied, Name = "Before", ObjectType = "NODE" }
+      cd:DisableDirectory{ DirectoryArn = arn }
+      cd:DeleteDirectory{ DirectoryArn = arn }
+      local attr = { { Name = "a", Type = "STRING", RequiredBehavior = "REQUIRED_ALWAYS" } }
+      for op, req in pairs{
+        CreateFacet = { SchemaArn = applied, Name = "G", ObjectType = "NODE" },
+        UpdateFacet = { SchemaArn = applied, Name = "Before", AttributeUpdates = {} },
+        CreateTypedLinkFacet = { SchemaArn = applied, Facet = { Name = "L", Attributes = attr,
+                                                                IdentityAttributeOrder = { "a" } } },
+        UpdateTypedLinkFacet = { SchemaArn = applied, Name = "L", AttributeUpdates = {},
+                                 IdentityAttributeOrder = { "a" } },
+      } do
+        local e = expect_error("ResourceNotFoundException", cd.call, cd, op, req)
+        assert.matches("has been deleted", e.message, 1, true)
+      end
+      -- reading it still works
+      assert.is_table(cd:GetFacet{ SchemaArn = applied, Name = "Before" }.Facet)
+    end)
+
     it("refuses every transition of a deleted directory", function()
       cd:DisableDirectory{ DirectoryArn = arn }
       cd:DeleteDirectory{ DirectoryArn = arn }

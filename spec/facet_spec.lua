@@ -819,6 +819,17 @@ describe("facets", function()
         { SchemaArn = fx.schema_arn, Name = "Friend" })
     end)
 
+    it("need a name of at least one character", function()
+      -- the model's TypedLinkName allows "", but a schema document cannot name a facet ""
+      local fx = helper.fixture(cd)
+      local e = expect_error("ValidationException", cd.CreateTypedLinkFacet, cd,
+        { SchemaArn = fx.schema_arn, Facet = { Name = "", Attributes = { tl_attr("a", "STRING", true) },
+                                               IdentityAttributeOrder = { "a" } } })
+      assert.matches("must not be empty", e.message, 1, true)
+      local doc = cd:GetSchemaAsJson{ SchemaArn = fx.schema_arn }.Document
+      assert.same({}, cd:PutSchemaFromJson{ SchemaArn = fx.schema_arn, Document = doc }.Arn and {} or nil)
+    end)
+
     it("raise FacetNotFoundException for an unknown name", function()
       expect_error("FacetNotFoundException", cd.GetTypedLinkFacetInformation, cd,
         { SchemaArn = schema, Name = "No" })

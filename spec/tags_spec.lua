@@ -122,11 +122,22 @@ describe("tags", function()
       { ResourceArn = PREFIX .. "directory" })
   end)
 
-  it("keeps the tags of a deleted directory listable", function()
+  it("keeps the tags of a deleted directory listable, and unchangeable", function()
     cd:TagResource{ ResourceArn = fx.directory_arn, Tags = { { Key = "a", Value = "b" } } }
     cd:DisableDirectory{ DirectoryArn = fx.directory_arn }
     cd:DeleteDirectory{ DirectoryArn = fx.directory_arn }
     assert.same({ { Key = "a", Value = "b" } }, tags())
+    local e = expect_error("InvalidTaggingRequestException", cd.TagResource, cd,
+      { ResourceArn = fx.directory_arn, Tags = { { Key = "c", Value = "d" } } })
+    assert.matches("has been deleted", e.message, 1, true)
+    expect_error("InvalidTaggingRequestException", cd.UntagResource, cd,
+      { ResourceArn = fx.directory_arn, TagKeys = { "a" } })
+    assert.same({ { Key = "a", Value = "b" } }, tags())
+  end)
+
+  it("answers a bad NextToken with ValidationException (the only listed code that fits)", function()
+    expect_error("ValidationException", cd.ListTagsForResource, cd,
+      { ResourceArn = fx.directory_arn, NextToken = "abc" })
   end)
 
   it("rejects a tag without a Key, keeping none of the call's tags", function()
