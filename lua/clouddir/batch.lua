@@ -733,18 +733,6 @@ local function largest_page(dir)
   return dir.store:options().limits == "none" and 1000000000 or 30
 end
 
--- The position in SchemaFacets of the facet a key names, found as obj:get finds it
--- (clouddir.object): the display key, the bare name, or "schema/Facet".
-local function facet_index(dir, sfs, keys, key)
-  for i, sf in ipairs(sfs) do
-    if key == keys[i] or key == sf.FacetName
-       or key == facets.entry(dir, sf.SchemaArn, sf.FacetName).schema .. "/" .. sf.FacetName then
-      return i
-    end
-  end
-  return nil
-end
-
 -- obj:get()'s answer from an object's GetObjectInformation and attribute list: every facet
 -- under its display key (an empty table when it has no values); with a key, that facet's
 -- values, or nil when the object does not carry it.
@@ -753,7 +741,7 @@ local function values_of(dir, info, attrs, key)
   local keys_of, keys = facets.display_keys(dir, sfs)
   local out, only = {}, nil
   if key ~= nil then
-    local i = facet_index(dir, sfs, keys, key)
+    local i = object.facet_index(dir, info, keys, key)   -- as obj:get finds it
     if not i then return nil end
     only, key = sfs[i].SchemaArn .. "\0" .. sfs[i].FacetName, keys[i]
     out[key] = {}

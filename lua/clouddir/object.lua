@@ -132,7 +132,7 @@ local function read_values(dir, sel, keys_of, facet_filter)
 end
 
 -- The position in info.SchemaFacets of the facet a key names ("Person", "org/Person" or
--- the display key), or nil.
+-- the display key), or nil.  Also read batches' r:get (clouddir.batch).
 local function facet_index(dir, info, keys, key)
   for i, sf in ipairs(info.SchemaFacets or {}) do
     if key == keys[i] or key == sf.FacetName
@@ -337,5 +337,7 @@ function methods.path(obj)
   for path in methods.paths(obj, nil) do return path end
   return nil
 end
+
+object.facet_index = facet_index
 
 return object
