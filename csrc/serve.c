@@ -51,12 +51,50 @@ typedef struct worker {
     unsigned long requests;   /* for request ids */
 } worker;
 
-/* What one request has collected so far (libmicrohttpd's per-request pointer). */
+/* What one request has collected so far (libmicrohttpd's per-request pointer), made by
+ * on_uri when the request line arrives and freed by on_completed. */
 typedef struct pending {
+    bool started;             /* on_request has seen the headers */
     char *body;
     size_t len, cap;
     bool too_big;
+    char path[];              /* the request target's path exactly as sent (see on_uri) */
 } pending;
+
+/* libmicrohttpd hands on_request the path percent-decoded, so ".../schema/cre%61te",
+ * ".../schema/create%00junk" (cut at the NUL) and "%2F" in place of '/' all reached
+ * CreateSchema.  The model's request URIs are literal: route on the path as the client sent
+ * it, which this callback sees before any decoding.  (Not MHD_OPTION_UNESCAPE_CALLBACK:
+ * libmicrohttpd uses that one for the query parameters too, and SigV4 signs those decoded.)
+ * What it returns is the request's *state from the first on_request on. */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+    (void)cls;
+    (void)conn;
+    size_t n = strcspn(uri, "?");
+    pending *pd = calloc(1, sizeof *pd + n + 1);  /* calloc: path is NUL-terminated */
+    if (pd)
+        memcpy(pd->path, uri, n);
+    return pd;
+}
+
+/* RFC 9110 §5.5: whitespace around a field value is not part of it.  libmicrohttpd drops
+ * the leading spaces and tabs but keeps the trailing ones, so `x-amz-data-partition: ARN `
+ * was a bad ARN.  Returns v trimmed (a copy in a, when the end had to go). */
+static const char *trim_field(cd_arena *a, const char *v)
+{
+    if (!v)
+        return NULL;
+    while (*v == ' ' || *v == '\t')
+        v++;
+    size_t n = strlen(v);
+    if (n == 0 || (v[n - 1] != ' ' && v[n - 1] != '\t'))
+        return v;
+    while (n > 0 && (v[n - 1] == ' ' || v[n - 1] == '\t'))
+        n--;
+    const char *t = cd_arena_strndup(a, v, n);
+    return t ? t : v;  /* out of memory: the untrimmed value, which the checker reports */
+}
 
 static int find_operation(const char *method, const char *path, bool *path_known)
 {
@@ -71,9 +109,10 @@ static int find_operation(const char *method, const char *path, bool *path_known
     return -1;
 }
 
+/* close_after: "Connection: close", so libmicrohttpd closes the connection once sent. */
 static enum MHD_Result send_json(worker *w, struct MHD_Connection *conn, unsigned status,
                                  const char *json, size_t len, const char *error_type,
-                                 const char *allow)
+                                 const char *allow, bool close_after)
 {
     static const char fallback[] = "{\"__type\":\"InternalServiceException\","
                                    "\"Message\":\"out of memory\"}";
@@ -97,6 +136,8 @@ static enum MHD_Result send_json(worker *w, struct MHD_Connection *conn, unsigne
         MHD_add_response_header(r, "x-amzn-ErrorType", error_type);
     if (allow)
         MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
+    if (close_after)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
     enum MHD_Result ok = MHD_queue_response(conn, status, r);
     MHD_destroy_response(r);
     return ok;
@@ -107,7 +148,7 @@ static enum MHD_Result send_error(worker *w, struct MHD_Connection *conn, unsign
 {
     size_t len = 0;
     const char *json = cd_wire_encode_error(name, err, w->arena, &len);
-    return send_json(w, conn, status, json, len, name, allow);
+    return send_json(w, conn, status, json, len, name, allow, false);
 }
 
 static enum MHD_Result send_wire_error(worker *w, struct MHD_Connection *conn, unsigned status,
@@ -138,8 +179,9 @@ typedef struct pairs {
 static enum MHD_Result collect_pair(void *cls, enum MHD_ValueKind kind, const char *key,
                                     const char *value)
 {
-    (void)kind;
     pairs *ps = cls;
+    if (kind == MHD_HEADER_KIND)
+        value = trim_field(ps->a, value);
     if (ps->n == ps->cap) {
         size_t cap = ps->cap ? ps->cap * 2 : 16;
         cd_http_pair *p = cd_arena_alloc(ps->a, cap * sizeof *p);
@@ -166,17 +208,107 @@ static int verify(worker *w, struct MHD_Connection *conn, const char *method, co
     return w->cfg->verify(w->cfg->verify_ctx, &rq, why);
 }
 
+/* What the decoder's lookups need: the connection, and an arena for trimmed copies. */
+typedef struct lookup_ctx {
+    struct MHD_Connection *conn;
+    cd_arena *arena;
+} lookup_ctx;
+
 static const char *lookup_header(void *ctx, const char *name)
 {
-    return MHD_lookup_connection_value(ctx, MHD_HEADER_KIND, name);
+    lookup_ctx *lc = ctx;
+    return trim_field(lc->arena, MHD_lookup_connection_value(lc->conn, MHD_HEADER_KIND, name));
 }
 
 static const char *lookup_query(void *ctx, const char *name)
 {
-    return MHD_lookup_connection_value(ctx, MHD_GET_ARGUMENT_KIND, name);
+    lookup_ctx *lc = ctx;
+    return MHD_lookup_connection_value(lc->conn, MHD_GET_ARGUMENT_KIND, name);
 }
 
-/* The whole body is in: route, verify, decode, run, answer. */
+/* ---- how long the body is ---- */
+
+/* RFC 9112 §6.3: a request whose length is ambiguous must be refused (400, then close the
+ * connection), or a proxy in front and this server could disagree on where the next
+ * request starts (request smuggling).  libmicrohttpd reads the first Content-Length and
+ * ignores any other, lets Transfer-Encoding override Content-Length, and decodes only
+ * "chunked" (any other coding it reads until the client closes).  So look at every header. */
+typedef struct framing {
+    int content_lengths;      /* Content-Length headers */
+    unsigned long long length;  /* the first one's value */
+    bool lengths_differ;      /* another one says something else, or is not a number */
+    int transfer_encodings;   /* Transfer-Encoding headers */
+    bool chunked_only;        /* ... and the one there is says exactly "chunked" */
+} framing;
+
+/* A Content-Length value: digits, with optional spaces and tabs around them. */
+static bool parse_length(const char *s, unsigned long long *out)
+{
+    s += strspn(s, " \t");
+    if (*s < '0' || *s > '9')
+        return false;
+    char *end;
+    errno = 0;
+    *out = strtoull(s, &end, 10);
+    return errno == 0 && end[strspn(end, " \t")] == '\0';
+}
+
+static enum MHD_Result collect_framing(void *cls, enum MHD_ValueKind kind, const char *key,
+                                       const char *value)
+{
+    (void)kind;
+    framing *f = cls;
+    if (!value)
+        value = "";
+    if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0) {
+        unsigned long long n = 0;
+        bool ok = parse_length(value, &n);
+        if (f->content_lengths++ == 0)
+            f->length = n;
+        if (!ok || n != f->length)  /* equal repeats are allowed (RFC 9110 §8.6) */
+            f->lengths_differ = true;
+    } else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0) {
+        /* Untrimmed, as libmicrohttpd compares it: "chunked " would be read to the end. */
+        f->transfer_encodings++;
+        f->chunked_only = strcasecmp(value, "chunked") == 0;
+    }
+    return MHD_YES;
+}
+
+/* NULL when the body's length is clear, else why not. */
+static const char *ambiguous_length(struct MHD_Connection *conn)
+{
+    framing f = {0, 0, false, 0, false};
+    MHD_get_connection_values(conn, MHD_HEADER_KIND, collect_framing, &f);
+    if (f.lengths_differ)
+        return "the request has Content-Length headers with different values";
+    if (f.content_lengths && f.transfer_encodings)
+        return "the request has both Content-Length and Transfer-Encoding";
+    if (f.transfer_encodings > 1 || (f.transfer_encodings && !f.chunked_only))
+        return "the only Transfer-Encoding accepted is a single \"chunked\"";
+    return NULL;
+}
+
+/* The answer to an ambiguous length: SerializationException, the name this server gives a
+ * request it cannot read as the protocol says (a body that is not JSON), where
+ * ValidationException is for well-read requests whose values break the model.  The
+ * connection is closed after it: where the next request would start is unknown. */
+static enum MHD_Result refuse_framing(worker *w, struct MHD_Connection *conn, const char *why)
+{
+    cd_error err;
+    cd_error_clear(&err);
+    err.code = CD_E_ValidationException;
+    snprintf(err.message, sizeof err.message, "%s (RFC 9112 section 6.3); closing the "
+             "connection", why);
+    size_t len = 0;
+    const char *json = cd_wire_encode_error(CD_WIRE_SERIALIZATION, &err, w->arena, &len);
+    return send_json(w, conn, MHD_HTTP_BAD_REQUEST, json, len, CD_WIRE_SERIALIZATION, NULL,
+                     true);
+}
+
+/* The whole body is in: route, verify, decode, run, answer.  url is the raw path
+ * (pd->path); where it names an operation it has no '%', so it is also the decoded path
+ * the verifier wants. */
 static enum MHD_Result respond(worker *w, struct MHD_Connection *conn, const char *url,
                                const char *method, pending *pd)
 {
@@ -213,7 +345,8 @@ static enum MHD_Result respond(worker *w, struct MHD_Connection *conn, const cha
     cd_error err;
     cd_value *req, *resp;
     const char *wire_error;
-    cd_wire_source src = {lookup_header, lookup_query, conn};
+    lookup_ctx lc = {conn, w->arena};
+    cd_wire_source src = {lookup_header, lookup_query, &lc};
     if (cd_wire_decode_request(op, pd->body ? pd->body : "", pd->len, &src, w->arena, &req,
                                &wire_error, &err)) {
         const char *name = wire_error ? wire_error : cd_wire_error_name(err.code);
@@ -225,7 +358,8 @@ static enum MHD_Result respond(worker *w, struct MHD_Connection *conn, const cha
                           cd_wire_error_name(err.code), &err, NULL);
     size_t len = 0;
     const char *json = cd_wire_encode_response(resp, w->arena, &len);
-    return send_json(w, conn, (unsigned)cd_op_shapes[op].response_code, json, len, NULL, NULL);
+    return send_json(w, conn, (unsigned)cd_op_shapes[op].response_code, json, len, NULL, NULL,
+                     false);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -234,18 +368,25 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                                   void **state)
 {
     (void)version;
+    (void)url;  /* percent-decoded: routing uses pd->path, the path as sent */
     worker *w = cls;
     pending *pd = *state;
-    if (!pd) {  /* headers are in; the body (if any) follows in later calls */
-        if (!(pd = calloc(1, sizeof *pd)))
-            return MHD_NO;
-        *state = pd;
+    if (!pd)  /* on_uri could not allocate it */
+        return MHD_NO;
+    if (!pd->started) {  /* headers are in; the body (if any) follows in later calls */
+        pd->started = true;
+        const char *why = ambiguous_length(conn);
+        if (why) {
+            enum MHD_Result r = refuse_framing(w, conn, why);
+            cd_arena_reset(w->arena);
+            return r;
+        }
         const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
                                                      MHD_HTTP_HEADER_CONTENT_LENGTH);
         if (cl && strtoull(cl, NULL, 10) > w->cfg->max_body) {
             /* Refuse before reading it; libmicrohttpd then closes the connection. */
             pd->too_big = true;
-            enum MHD_Result r = respond(w, conn, url, method, pd);
+            enum MHD_Result r = respond(w, conn, pd->path, method, pd);
             cd_arena_reset(w->arena);
             return r;
         }
@@ -275,7 +416,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         pd->len += n;
         return MHD_YES;
     }
-    enum MHD_Result r = respond(w, conn, url, method, pd);
+    enum MHD_Result r = respond(w, conn, pd->path, method, pd);
     cd_arena_reset(w->arena);
     return r;
 }
@@ -314,6 +455,7 @@ static int run_worker(const cd_serve_config *cfg, int listen_fd, pid_t parent)
     struct MHD_Daemon *d = MHD_start_daemon(
         MHD_USE_AUTO_INTERNAL_THREAD, 0, NULL, NULL, on_request, &w,
         MHD_OPTION_LISTEN_SOCKET, (MHD_socket)listen_fd,
+        MHD_OPTION_URI_LOG_CALLBACK, on_uri, &w,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, &w,
         MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, HEADER_MEMORY,
