@@ -124,9 +124,9 @@ $(BUILD)/bench/cd_bench: spec/bench/cd_bench.c $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(LDLIBS_CORE)
 
-$(BUILD)/bench/bench_clock.so: spec/bench/bench_clock.c
+$(BUILD)/bench/bench_clock.so: spec/bench/bench_clock.c $(LIB)
 	@mkdir -p $(@D)
-	$(CC) -shared -pthread $(ALL_CFLAGS) -o $@ $<
+	$(CC) -shared -pthread $(ALL_CFLAGS) -Icsrc -o $@ $< $(LIB) $(LDLIBS_CORE)
 
 # make fuzz: libFuzzer on the schema-document parser (PutSchemaFromJson) for FUZZ_SECONDS,
 # under AddressSanitizer + UndefinedBehaviorSanitizer.  Needs clang (Debian: clang,

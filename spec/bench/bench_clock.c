@@ -1,15 +1,18 @@
 /* bench_clock.c — what the Lua benches need that Lua 5.4 lacks: a monotonic clock with
- * nanosecond resolution, the process's peak resident set, and a view of its memory that
- * tells the store's shared map apart from everything else.  Built only for `make bench`;
+ * nanosecond resolution, the process's peak resident set, a view of its memory that tells
+ * the store's shared map apart from everything else, and the raw durable commit that is
+ * the floor of the durable figures, measured beside them.  Built only for `make bench`;
  * not part of clouddir. */
 #include <lua.h>
 #include <lauxlib.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
+#include "kv.h"
 
 int luaopen_bench_clock(lua_State *L);
 
@@ -163,11 +166,125 @@ static int clock_sampler(lua_State *L)
     return 1;
 }
 
+/* ---- the raw durable commit beside the durable figures ----
+ * raw_store(dir, n) -> a store of n keys shaped like raw_lmdb.c's ('O' + 8-byte id, 60-byte
+ * values), written through kv.c (so LMDB is opened as the engine opens it).  Its commit()
+ * makes one durable commit of one appended put and returns its nanoseconds, as
+ * cd_bench.c's c_raw_commit_durable does: disk latency drifts over minutes, so the floor of
+ * a durable figure is measured at the same moments.  close() (also __gc) removes it. */
+typedef struct raw_store {
+    cd_kv *kv;
+    uint64_t next;
+    char dir[4096];
+} raw_store;
+
+static void raw_key(uint64_t id, unsigned char key[9], unsigned char val[60])
+{
+    key[0] = 'O';
+    for (int i = 0; i < 8; i++)
+        key[1 + i] = (unsigned char)(id >> (56 - 8 * i));
+    for (int i = 0; i < 60; i++)
+        val[i] = (unsigned char)('a' + (id + (uint64_t)i * 7) % 26);
+}
+
+static int raw_fail(lua_State *L, raw_store *r, const cd_error *err)
+{
+    cd_kv_close(r->kv);
+    r->kv = NULL;
+    return luaL_error(L, "raw store: %s", err->message);
+}
+
+static int raw_close(lua_State *L)
+{
+    raw_store *r = luaL_checkudata(L, 1, "bench_clock.raw_store");
+    if (r->kv) {
+        cd_kv_close(r->kv);
+        r->kv = NULL;
+        char file[4200];
+        snprintf(file, sizeof file, "%s/data.mdb", r->dir);
+        remove(file);
+        snprintf(file, sizeof file, "%s/lock.mdb", r->dir);
+        remove(file);
+        remove(r->dir);
+    }
+    return 0;
+}
+
+static int raw_commit(lua_State *L)
+{
+    raw_store *r = luaL_checkudata(L, 1, "bench_clock.raw_store");
+    if (!r->kv)
+        return luaL_error(L, "raw store: closed");
+    cd_error err;
+    cd_txn *t;
+    unsigned char key[9], val[60];
+    raw_key(r->next++, key, val);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    if (cd_kv_begin(r->kv, true, &t, &err))
+        return raw_fail(L, r, &err);
+    if (cd_kv_put(t, (cd_slice){key, sizeof key}, (cd_slice){val, sizeof val}, true, &err)) {
+        cd_kv_abort(t);
+        return raw_fail(L, r, &err);
+    }
+    if (cd_kv_commit(t, true, &err))
+        return raw_fail(L, r, &err);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    lua_pushinteger(L, (lua_Integer)(t1.tv_sec - t0.tv_sec) * 1000000000 + (t1.tv_nsec - t0.tv_nsec));
+    return 1;
+}
+
+static int clock_raw_store(lua_State *L)
+{
+    size_t dn;
+    const char *dir = luaL_checklstring(L, 1, &dn);
+    lua_Integer n = luaL_checkinteger(L, 2);
+    luaL_argcheck(L, dn < sizeof ((raw_store *)0)->dir, 1, "path too long");
+    luaL_argcheck(L, n >= 0, 2, "a key count expected");
+    raw_store *r = lua_newuserdatauv(L, sizeof *r, 0);
+    r->kv = NULL;
+    memcpy(r->dir, dir, dn + 1);
+    if (luaL_newmetatable(L, "bench_clock.raw_store")) {
+        lua_pushcfunction(L, raw_close);
+        lua_setfield(L, -2, "__gc");
+        lua_newtable(L);
+        lua_pushcfunction(L, raw_commit);
+        lua_setfield(L, -2, "commit");
+        lua_pushcfunction(L, raw_close);
+        lua_setfield(L, -2, "close");
+        lua_setfield(L, -2, "__index");
+    }
+    lua_setmetatable(L, -2);
+    cd_error err;
+    cd_kv_options ko = {(size_t)1 << 30};
+    if (cd_kv_open(dir, &ko, &r->kv, &err))
+        return luaL_error(L, "raw store: %s", err.message);
+    unsigned char key[9], val[60];
+    for (lua_Integer done = 0; done < n;) {
+        cd_txn *t;
+        if (cd_kv_begin(r->kv, true, &t, &err))
+            return raw_fail(L, r, &err);
+        lua_Integer end = done + 100000 < n ? done + 100000 : n;
+        for (; done < end; done++) {
+            raw_key((uint64_t)done + 1, key, val);
+            if (cd_kv_put(t, (cd_slice){key, sizeof key}, (cd_slice){val, sizeof val}, true, &err)) {
+                cd_kv_abort(t);
+                return raw_fail(L, r, &err);
+            }
+        }
+        if (cd_kv_commit(t, false, &err))
+            return raw_fail(L, r, &err);
+    }
+    r->next = (uint64_t)n + 1;
+    return 1;
+}
+
 int luaopen_bench_clock(lua_State *L)
 {
     static const luaL_Reg fns[] = {
         {"now", clock_now}, {"peak_rss_kib", clock_peak_rss}, {"memory", clock_memory},
-        {"mapped_rss_kib", clock_mapped_rss}, {"sampler", clock_sampler}, {NULL, NULL},
+        {"mapped_rss_kib", clock_mapped_rss}, {"sampler", clock_sampler},
+        {"raw_store", clock_raw_store}, {NULL, NULL},
     };
     luaL_newlib(L, fns);
     return 1;
