@@ -576,8 +576,7 @@ int cd_serve(const cd_serve_config *cfg_in)
     cd_store *probe;
     cd_error err;
     if (cd_open(cfg.store, &cfg.options, &probe, &err)) {
-        fprintf(stderr, PROGNAME ": cannot open store '%s': %s: %s\n", cfg.store,
-                cd_code_name(err.code), err.message);
+        fprintf(stderr, PROGNAME ": %s: %s\n", cd_code_name(err.code), err.message);
         return 1;
     }
     cd_close(probe);
@@ -700,6 +699,14 @@ static bool parse_size(const char *s, size_t *out)
     return true;
 }
 
+/* A port number: 0 to 65535 in decimal (getaddrinfo would take a service name, and wrap
+ * larger numbers silently). */
+static bool valid_port(const char *p)
+{
+    size_t n = strspn(p, "0123456789");
+    return n > 0 && n <= 5 && p[n] == '\0' && strtol(p, NULL, 10) <= 65535;
+}
+
 /* HOST:PORT, [V6]:PORT, or PORT alone. */
 static bool split_listen(char *s, const char **host, const char **port)
 {
@@ -774,8 +781,10 @@ int cd_serve_main(int argc, char **argv)
             free(listen_copy);
             listen_copy = strdup(v);
             cfg.host = cfg.port = NULL;
-            if (!listen_copy || !split_listen(listen_copy, &cfg.host, &cfg.port)) {
-                fprintf(stderr, PROGNAME ": --listen wants HOST:PORT (got '%s')\n", v);
+            if (!listen_copy || !split_listen(listen_copy, &cfg.host, &cfg.port) ||
+                !valid_port(cfg.port)) {
+                fprintf(stderr, PROGNAME ": --listen wants HOST:PORT, the port a number from 0 "
+                        "(any free port) to 65535 (got '%s')\n", v);
                 free(listen_copy);
                 listen_copy = NULL;
                 return 2;

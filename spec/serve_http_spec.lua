@@ -230,4 +230,21 @@ describe("clouddir serve at the HTTP level", function()
     local r = send(request("PUT", BASE .. "/schema/create?x=%41", '{"Name":"queried"}'))
     assert.equal(200, r.status)
   end)
+
+  it("refuses a port that is not a number from 0 to 65535 (exit 2), and names a store once", function()
+    for _, listen in ipairs({ "127.0.0.1:99999", "127.0.0.1:65536", "127.0.0.1:nope", "70000" }) do
+      local ok, how, n = os.execute(string.format("%s serve --listen %s %s/unused >%s 2>%s",
+                                                  BIN, listen, tmp, out, err))
+      assert.is_nil(ok, listen)
+      assert.equal("exit", how)
+      assert.equal(2, n, listen)
+      assert.truthy(read(err):find("0 (any free port) to 65535", 1, true), read(err))
+    end
+    local ok, _, n = os.execute(string.format("%s serve %s/no/such/store >%s 2>%s", BIN, tmp, out, err))
+    assert.is_nil(ok)
+    assert.equal(1, n)
+    local e = read(err)
+    local _, count = e:gsub("cannot open store", "")
+    assert.equal(1, count, e)
+  end)
 end)

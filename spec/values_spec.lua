@@ -343,3 +343,17 @@ describe("attribute values", function()
     end)
   end)
 end)
+
+describe("typed values of the idiomatic API", function()
+  local clouddir = require "clouddir"
+
+  it("print as the call that makes them: escaped, and pasting back as the same value", function()
+    local b = clouddir.binary("\0\27[31mRED")
+    assert.equal('clouddir.binary("\\x00\\x1B[31mRED")', tostring(b))
+    assert.equal('clouddir.number("1.50")', tostring(clouddir.number("1.50")))
+    assert.equal("clouddir.datetime(1.5)", tostring(clouddir.datetime(1.5)))
+    local back = load("local clouddir = ...; return " .. tostring(b))(clouddir)
+    assert.equal(b.value, back.value)
+    assert.equal("BINARY", back.kind)
+  end)
+end)

@@ -32,7 +32,12 @@ values.NULL = setmetatable({}, {
 -- Explicit kinds, for VARIANT attributes (and accepted for declared ones too).
 local Typed = { __name = "clouddir.TypedValue" }
 Typed.__index = Typed
-Typed.__tostring = function(t) return ("clouddir.%s(%s)"):format(t.kind:lower(), tostring(t.value)) end
+-- Prints as the call that makes it, so the REPL shows it safely (no raw control bytes or
+-- terminal escapes) and it pastes back: clouddir.binary("\x00\x1B[31m"), clouddir.number("1.50").
+Typed.__tostring = function(t)
+  local v = type(t.value) == "string" and require("clouddir.pretty").quote(t.value) or tostring(t.value)
+  return ("clouddir.%s(%s)"):format(t.kind:lower(), v)
+end
 
 local function typed(kind, value) return setmetatable({ kind = kind, value = value }, Typed) end
 function values.binary(s) return typed("BINARY", s) end
