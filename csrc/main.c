@@ -3,6 +3,8 @@
 ** a store already open, and a read-eval-print loop.
 **
 **   clouddir [options] [store] [script.lua [args...]]
+**   clouddir [options] [store] schema COMMAND [args...]
+**   clouddir serve [options] STORE                  (csrc/serve.c)
 **
 ** The shape follows lua.c, the stand-alone Lua interpreter: everything runs inside one
 ** protected call (pmain); chunks run through docall, whose message handler adds a
@@ -93,7 +95,14 @@ typedef struct options {
   int store;            /* argv index of the store folder, 0 if none named */
   int script;           /* argv index of the script, 0 if none */
   int command;          /* argv index of a command word ("schema"), 0 if none */
+  int serve;            /* argv index of a "serve" that does not come first, 0 if none */
 } options;
+
+/* The usage line of serve, for the message that asks for it first. */
+#define SERVE_USAGE     PROGNAME " serve [options] STORE"
+
+/* Exit status of a serve out of place: serve's usage errors exit 2 (serve.c). */
+#define SERVE_USAGE_STATUS 2
 
 
 /* {==================================================================
@@ -104,6 +113,7 @@ static void print_usage (FILE *f) {
   fputs(
   "usage: " PROGNAME " [options] [store] [script.lua [args...]]\n"
   "       " PROGNAME " [options] [store] schema list|dump|load|show|help [args...]\n"
+  "       " SERVE_USAGE "\n"
   "Runs script.lua, or else an interactive prompt, in Lua " LUA_VERSION_MAJOR "."
     LUA_VERSION_MINOR " with a clouddir store open.\n"
   "Globals: clouddir (the module), store (the open store), cd (store:client()).\n"
@@ -133,7 +143,12 @@ static void print_usage (FILE *f) {
   "Prompt history is kept in ~/" HISTORY_FILE ".\n"
   "\n"
   "'schema' as the store or script is a command on the store's schemas (see\n"
-  "'" PROGNAME " schema help'); a folder or script named schema is written ./schema.\n", f);
+  "'" PROGNAME " schema help'); a folder or script named schema is written ./schema.\n"
+  "'serve' runs the Cloud Directory HTTP server on STORE (see '" PROGNAME " serve -h');\n"
+  "it comes first, or after only --no-sync and --limits, which it takes too.\n"
+  "\n"
+  "Exit status: 0 on success; 1 when a script, -e, -l or a command raises an error,\n"
+  "or the command line is wrong; 2 when serve's command line is wrong.\n", f);
   fflush(f);
 }
 
@@ -294,28 +309,30 @@ static int handle_script (lua_State *L, char **argv) {
 
 /*
 ** "clouddir [store] schema ...": argv[0] is the command word, the rest its arguments.  The
-** commands are Lua (lua/clouddir/cli.lua: cli.main(store, command, args...)); their errors
-** print as "clouddir: Code: message".  Pushes true when the command succeeded.
+** commands are Lua (lua/clouddir/cli.lua): calls cli[fn]([store,] command, args...), with
+** the session's store when with_store.  Its errors print as "clouddir: Code: message" and
+** it returns 0; else it returns 1 with the function's result pushed.
 */
-static int run_command (lua_State *L, char **argv) {
+static int call_cli (lua_State *L, const char *fn, int with_store, char **argv) {
   int n = 0;
   int status;
   lua_getglobal(L, "require");
   lua_pushliteral(L, "clouddir.cli");
   status = docall(L, 1, 1, 0);
   if (status == LUA_OK) {
-    lua_getfield(L, -1, "main");
+    lua_getfield(L, -1, fn);
     lua_remove(L, -2);
-    lua_getfield(L, LUA_REGISTRYINDEX, STORE_KEY);
-    for (n = 0; argv[n] != NULL; n++) {
-      luaL_checkstack(L, 1, "too many arguments to the command");
-      lua_pushstring(L, argv[n]);
+    if (with_store) {
+      lua_getfield(L, LUA_REGISTRYINDEX, STORE_KEY);
+      n++;
     }
-    status = docall(L, n + 1, 1, 0);
+    for (; *argv != NULL; argv++, n++) {
+      luaL_checkstack(L, 1, "too many arguments to the command");
+      lua_pushstring(L, *argv);
+    }
+    status = docall(L, n, 1, 0);
   }
-  if (report(L, status, PROGNAME) != LUA_OK) return 0;
-  lua_pushboolean(L, lua_toboolean(L, -1));
-  return 1;
+  return report(L, status, PROGNAME) == LUA_OK;
 }
 
 /* -l mod (global mod, or the part after its last dot) or -l g=mod (global g). */
@@ -367,6 +384,10 @@ static const char *collectargs (char **argv, options *o, int *bad) {
       if (!options_end && strcmp(a, "schema") == 0) {  /* its arguments are its own */
         o->command = i;
         return NULL;
+      }
+      if (!options_end && strcmp(a, "serve") == 0) {   /* main() runs it when first */
+        o->serve = i;
+        return "put `serve` first: " SERVE_USAGE;
       }
       if (o->store == 0 && strcmp(a, "-") != 0 && !ends_with(a, ".lua")) {
         o->store = i;
@@ -756,7 +777,7 @@ static void doREPL (lua_State *L) {
 
 /*
 ** Everything, in a protected call so that even memory errors during setup are reported.
-** Returns true when every part succeeded.
+** Returns true when every part succeeded, or an exit status of its own (an integer).
 */
 static int pmain (lua_State *L) {
   int argc = (int)lua_tointeger(L, 1);
@@ -764,6 +785,11 @@ static int pmain (lua_State *L) {
   options o;
   int bad = 0;
   const char *problem = collectargs(argv, &o, &bad);
+  if (problem != NULL && o.serve) {     /* one line: the whole usage would not help */
+    l_message(PROGNAME, problem);
+    lua_pushinteger(L, SERVE_USAGE_STATUS);
+    return 1;
+  }
   if (problem != NULL) {
     fprintf(stderr, "%s: '%s': %s\n", PROGNAME, argv[bad], problem);
     print_usage(stderr);
@@ -791,9 +817,19 @@ static int pmain (lua_State *L) {
     lua_pushboolean(L, 1);
     return 1;
   }
+  /* A command's help and usage errors need no store: have them before one is created. */
+  if (o.command) {
+    if (!call_cli(L, "check", 0, argv + o.command)) return 0;
+    if (lua_toboolean(L, -1)) return 1;         /* done: it needed no store */
+    lua_pop(L, 1);
+  }
   if (!open_store(L, argv, &o)) return 0;
   if (!runargs(L, argv, &o)) return 0;
-  if (o.command) return run_command(L, argv + o.command);
+  if (o.command) {
+    if (!call_cli(L, "main", 1, argv + o.command)) return 0;
+    lua_pushboolean(L, lua_toboolean(L, -1));
+    return 1;
+  }
   if (o.script && handle_script(L, argv + o.script) != LUA_OK) return 0;
   if (o.interactive)
     doREPL(L);
@@ -809,12 +845,32 @@ static int pmain (lua_State *L) {
   return 1;
 }
 
+/*
+** The index of "serve" in argv when it comes first or after only the options serve also
+** takes (--no-sync, --limits L, --limits=L), else 0.
+*/
+static int serve_index (char **argv) {
+  int i = 1;
+  while (argv[i] != NULL) {
+    if (strcmp(argv[i], "--no-sync") == 0 || strncmp(argv[i], "--limits=", 9) == 0) i++;
+    else if (strcmp(argv[i], "--limits") == 0 && argv[i + 1] != NULL) i += 2;
+    else break;
+  }
+  return argv[i] != NULL && strcmp(argv[i], "serve") == 0 ? i : 0;
+}
+
 int main (int argc, char **argv) {
-  int status, ok;
+  int status, ok, exit_status = 0;
   lua_State *L;
-  /* "clouddir serve ...": the HTTP server (serve.c), no interpreter. */
-  if (argc > 1 && strcmp(argv[1], "serve") == 0)
+  int at = serve_index(argv);
+  /* "clouddir [--no-sync] [--limits L] serve ...": the HTTP server (serve.c), no
+  ** interpreter.  The options before serve move after it, where serve reads them. */
+  if (at > 0) {
+    char *word = argv[at];
+    memmove(argv + 2, argv + 1, (size_t)(at - 1) * sizeof *argv);
+    argv[1] = word;
     return cd_serve_main(argc - 1, argv + 1);
+  }
   L = luaL_newstate();
   if (L == NULL) {
     l_message(PROGNAME, "cannot create state: not enough memory");
@@ -827,10 +883,12 @@ int main (int argc, char **argv) {
   lua_pushlightuserdata(L, argv);
   status = lua_pcall(L, 2, 1, 0);
   ok = lua_toboolean(L, -1);
+  if (status == LUA_OK && lua_isinteger(L, -1)) exit_status = (int)lua_tointeger(L, -1);
   report(L, status, PROGNAME);
   lua_settop(L, 0);
   lua_pushcfunction(L, closestore);
   if (report(L, lua_pcall(L, 0, 0, 0), PROGNAME) != LUA_OK) ok = 0;
   lua_close(L);
+  if (exit_status != 0) return exit_status;
   return (ok && status == LUA_OK) ? EXIT_SUCCESS : EXIT_FAILURE;
 }

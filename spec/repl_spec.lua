@@ -86,6 +86,35 @@ describe("clouddir binary", function()
       assert.truthy(out:find("$CLOUDDIR_STORE", 1, true))
       assert.truthy(out:find("./clouddir.store", 1, true))
       assert.truthy(out:find("--no-sync", 1, true))
+      assert.truthy(out:find("\n       clouddir serve [options] STORE\n", 1, true))
+    end)
+
+    it("runs serve after --no-sync and --limits, handing them on; refuses serve elsewhere", function()
+      local cwd = dir .. "/serve-order"
+      -- serve's own usage errors (exit 2) prove that serve, not the interpreter, read argv
+      local out, err, code = run({ "--no-sync", "--limits", "none", "serve", "--workers", "0", "sv" },
+                                 { cwd = cwd })
+      assert.equal(2, code)
+      assert.matches("^clouddir serve: %-%-workers wants 1 to", err)
+      _, err, code = run({ "--limits=bogus", "serve", "sv" }, { cwd = cwd })
+      assert.equal(2, code)
+      assert.matches("^clouddir serve: %-%-limits must be 'aws' or 'none'\n$", err)
+      out, _, code = run({ "--no-sync", "serve", "--help" }, { cwd = cwd })
+      assert.equal(0, code)
+      assert.matches("^usage: clouddir serve %[options%] STORE\n", out)
+      -- and it serves, with the options in force
+      out, err = run({ "--no-sync", "--limits", "none", "serve", "--listen", "127.0.0.1:0", "--workers", "1", "sv" },
+                   { cwd = cwd, prefix = "timeout -s TERM 2" })
+      assert.matches("clouddir serve: listening on http://127%.0%.0%.1:%d+ %(store sv,", err .. out)
+      -- anywhere else serve is refused in one line, before any store is made
+      for _, args in ipairs{ { "-E", "serve", "sv" }, { "sv", "serve" }, { "-e", "x=1", "serve", "sv" } } do
+        out, err, code = run(args, { cwd = cwd })
+        assert.equal(2, code, table.concat(args, " "))
+        assert.equal("", out)
+        assert.equal("clouddir: put `serve` first: clouddir serve [options] STORE\n", err)
+      end
+      assert.is_false(exists(cwd .. "/serve"))
+      assert.is_false(exists(cwd .. "/clouddir.store"))
     end)
 
     it("rejects an unknown option with the usage on stderr and status 1", function()

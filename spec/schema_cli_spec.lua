@@ -72,6 +72,33 @@ describe("clouddir schema", function()
     assert.matches("^clouddir: ValidationException: unknown schema command 'frobnicate'", err)
   end)
 
+  it("prints help and usage errors without opening (or creating) a store", function()
+    local cwd = dir .. "/nostore"
+    assert(os.execute("mkdir -p " .. quote(cwd)))
+    local function run_in(args, env)
+      local words = {}
+      for i, a in ipairs(args) do words[i] = quote(a) end
+      local _, _, code = os.execute(("cd %s && %s %s %s >%s 2>%s </dev/null"):format(quote(cwd),
+        env or "", quote(BIN), table.concat(words, " "), quote(dir .. "/out.txt"), quote(dir .. "/err.txt")))
+      return read_file(dir .. "/out.txt"), read_file(dir .. "/err.txt"), code
+    end
+    local out, err, code = run_in{ "schema", "help" }
+    assert.equal(0, code, err)
+    assert.matches("^usage: clouddir %[options%] %[store%] schema COMMAND", out)
+    for _, args in ipairs{ { "schema" }, { "schema", "frobnicate" }, { "schema", "list", "weird" },
+                           { "schema", "dump" }, { "schema", "load", "x" }, { "schema", "show", "a", "b", "c" } } do
+      out, err, code = run_in(args)
+      assert.equal(1, code, table.concat(args, " "))
+      assert.equal("", out)
+      assert.matches("^clouddir: ValidationException: ", err)
+    end
+    assert.equal("", (io.popen("ls -A " .. quote(cwd)):read("a")))
+    -- an unwritable store path does not stop help either
+    out, err, code = run_in({ "schema", "help" }, "CLOUDDIR_STORE=/proc/no/store")
+    assert.equal(0, code, err)
+    assert.matches("^usage: ", out)
+  end)
+
   it("--help mentions the schema commands", function()
     local out, _, code = run{ "--help" }
     assert.equal(0, code)
@@ -127,6 +154,15 @@ describe("clouddir schema", function()
     _, err, code = run{ store, "schema", "load", "s", badlua }
     assert.equal(1, code)
     assert.matches("must return a schema declaration table", err, 1, true)
+    write_file(badlua, "local t = {}\nerror('oops')\nreturn t")
+    out, err, code = run{ store, "schema", "load", "s", badlua }
+    assert.equal(1, code)
+    assert.equal("", out)
+    assert.equal("clouddir: InvalidSchemaDocException: " .. badlua .. ":2: oops\n", err)
+    write_file(badlua, "\n\nerror({})")   -- no message and no position of its own
+    _, err, code = run{ store, "schema", "load", "s", badlua }
+    assert.equal(1, code)
+    assert.equal("clouddir: InvalidSchemaDocException: " .. badlua .. ":3: (error object is a table value)\n", err)
     write_file(badlua, "return {")
     _, err, code = run{ store, "schema", "load", "s", badlua }
     assert.equal(1, code)

@@ -8,7 +8,8 @@
 --
 -- SCHEMA is an ARN, NAME (the development schema) or NAME@VERSION[/MINOR] (a published
 -- one).  Errors are clouddir error values, which main.c prints as "clouddir: Code: message"
--- with exit status 1.
+-- with exit status 1.  main.c calls cli.check first, before it opens the store, so help and
+-- usage errors never create one.
 local clouddir = require "clouddir"
 local support = require "clouddir.support"
 local schema_doc = require "clouddir.schema_doc"
@@ -41,9 +42,11 @@ local function out(...)
   io.stdout:write(...)
 end
 
+local NEED_SCHEMA = "a schema is needed: an ARN, NAME or NAME@VERSION[/MINOR]"
+
 -- SCHEMA -> a Schema handle, or a ResourceNotFoundException that says what to write.
 local function resolve(store, spec)
-  if spec == nil then usage_error("a schema is needed: an ARN, NAME or NAME@VERSION[/MINOR]") end
+  if spec == nil then usage_error(NEED_SCHEMA) end
   local s
   if spec:sub(1, 4) == "arn:" then
     s = store:schema(spec)
@@ -104,11 +107,14 @@ local listers = {
 }
 local KINDS = { "development", "published", "applied", "managed" }
 
-local function cmd_list(store, kind, extra)
+local function check_list(kind, extra)
   if extra ~= nil then usage_error("schema list takes at most one argument") end
   if kind ~= nil and not listers[kind] then
     usage_error("unknown kind '%s': development, published, applied or managed", kind)
   end
+end
+
+local function cmd_list(store, kind)
   local client = store:client()
   for _, k in ipairs(KINDS) do
     if kind == nil or kind == k then
@@ -122,13 +128,16 @@ end
 
 -- dump ---------------------------------------------------------------------------------------
 
-local function cmd_dump(store, spec, ...)
-  local compact = false
+local function check_dump(spec, ...)
+  if spec == nil then usage_error(NEED_SCHEMA) end
   for _, a in ipairs{ ... } do
-    if a == "--compact" then compact = true else usage_error("schema dump: unexpected '%s'", a) end
+    if a ~= "--compact" then usage_error("schema dump: unexpected '%s'", a) end
   end
+end
+
+local function cmd_dump(store, spec, option)
   local s = resolve(store, spec)
-  out(s:json{ pretty = not compact }, "\n")
+  out(s:json{ pretty = option ~= "--compact" }, "\n")
   return true
 end
 
@@ -142,12 +151,33 @@ local function read_file(path)
   return text
 end
 
+-- xpcall's message handler for a .lua schema file: the error as text, starting with the
+-- file:line where it was raised (error("x") says it already; error({}) or error("x", 0) not).
+local function located_in(path)
+  return function(e)
+    local text = type(e) == "string" and e
+      or (type(e) == "table" and type(e.code) == "string" and e.code .. ": " .. tostring(e.message))
+      or (getmetatable(e) and getmetatable(e).__tostring and tostring(e))
+      or ("(error object is a %s value)"):format(type(e))
+    if text:match("^[^\n]-:%d+: ") then return text end
+    for level = 2, math.huge do
+      local info = debug.getinfo(level, "Sl")
+      if not info then break end
+      if info.source == "@" .. path and info.currentline > 0 then
+        return ("%s:%d: %s"):format(path, info.currentline, text)
+      end
+    end
+    return text
+  end
+end
+
 -- The document text FILE stands for.
 local function document_of(path)
   if path:match("%.lua$") then
     local chunk, err = loadfile(path, "t")
     if not chunk then support.raise("InvalidSchemaDocException", "%s", err) end
-    local decl = chunk()
+    local ok, decl = xpcall(chunk, located_in(path))
+    if not ok then support.raise("InvalidSchemaDocException", "%s", decl) end
     if type(decl) == "string" then return decl end
     if type(decl) ~= "table" then
       support.raise("InvalidSchemaDocException", "%s must return a schema declaration table "
@@ -158,8 +188,11 @@ local function document_of(path)
   return read_file(path)
 end
 
-local function cmd_load(store, name, path, extra)
+local function check_load(name, path, extra)
   if name == nil or path == nil or extra ~= nil then usage_error("usage: schema load NAME FILE") end
+end
+
+local function cmd_load(store, name, path)
   local text = document_of(path)
   local s, created = nil, false
   if name:sub(1, 4) == "arn:" then
@@ -265,8 +298,12 @@ local function show_typed_link(name, t)
   print_table(attribute_rows(t.attributes, t.identity))
 end
 
-local function cmd_show(store, spec, facet, extra)
+local function check_show(spec, _, extra)
+  if spec == nil then usage_error(NEED_SCHEMA) end
   if extra ~= nil then usage_error("usage: schema show SCHEMA [FACET]") end
+end
+
+local function cmd_show(store, spec, facet)
   local s = resolve(store, spec)
   if facet then
     local f, t = s:facet(facet), nil
@@ -289,26 +326,40 @@ end
 
 -- dispatch -----------------------------------------------------------------------------------
 
+-- check(args...) raises the command's usage errors; run(store, args...) does the work, or
+-- alone(args...) when it needs no store.
 local schema_commands = {
-  list = cmd_list, dump = cmd_dump, load = cmd_load, show = cmd_show,
-  help = function() out(SCHEMA_USAGE); return true end,
+  list = { check = check_list, run = cmd_list },
+  dump = { check = check_dump, run = cmd_dump },
+  load = { check = check_load, run = cmd_load },
+  show = { check = check_show, run = cmd_show },
+  help = { check = function() end, alone = function() out(SCHEMA_USAGE); return true end },
 }
 
-local function schema_command(store, sub, ...)
+-- The schema command that command, sub, args... asks for, once its arguments are checked.
+local function checked(command, sub, ...)
+  if command ~= "schema" then support.raise("ValidationException", "unknown command '%s'", tostring(command)) end
   if sub == nil then usage_error("a schema command is needed: list, dump, load, show or help") end
-  local f = schema_commands[sub]
-  if not f then usage_error("unknown schema command '%s' (list, dump, load, show, help)", sub) end
-  return f(store, ...)
+  local c = schema_commands[sub]
+  if not c then usage_error("unknown schema command '%s' (list, dump, load, show, help)", sub) end
+  c.check(...)
+  return c
 end
 
-local commands = { schema = schema_command }
+--- cli.check(command, args...) -> true when the command is done (help needs no store), false
+--- when it needs the store; raises its usage errors.  Opens nothing.
+function cli.check(command, sub, ...)
+  local c = checked(command, sub, ...)
+  if c.alone then return c.alone(...) end
+  return false
+end
 
 --- cli.main(store, command, args...) -> true on success (errors are raised).
-function cli.main(store, command, ...)
-  local f = commands[command]
-  if not f then support.raise("ValidationException", "unknown command '%s'", tostring(command)) end
+function cli.main(store, command, sub, ...)
+  local c = checked(command, sub, ...)
+  if c.alone then return c.alone(...) end
   assert(clouddir.is_store(store), "cli.main: the store is needed")
-  return f(store, ...)
+  return c.run(store, ...)
 end
 
 cli.SCHEMA_USAGE = SCHEMA_USAGE
