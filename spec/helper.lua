@@ -25,6 +25,22 @@ helper._root_guard = setmetatable({}, { __gc = function()
   os.remove(root)
 end })
 
+--- The whole content of a file, or nil when it cannot be read.
+function helper.read_file(path)
+  local f = io.open(path, "rb")
+  if not f then return nil end
+  local s = f:read("a")
+  f:close()
+  return s
+end
+
+--- Writes text to a file, replacing it.
+function helper.write_file(path, text)
+  local f = assert(io.open(path, "wb"))
+  f:write(text)
+  f:close()
+end
+
 --- A unique string: helper.unique("dir") -> "dir-7".
 function helper.unique(prefix)
   serial = serial + 1

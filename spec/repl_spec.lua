@@ -13,19 +13,8 @@ local function quote(s)
   return "'" .. tostring(s):gsub("'", [['\'']]) .. "'"
 end
 
-local function read_file(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local s = f:read("a")
-  f:close()
-  return s
-end
-
-local function write_file(path, text)
-  local f = assert(io.open(path, "wb"))
-  f:write(text)
-  f:close()
-end
+local helper = require "spec.helper"
+local read_file, write_file = helper.read_file, helper.write_file
 
 local function exists(path)
   return os.execute("test -e " .. quote(path)) == true

@@ -8,19 +8,8 @@ local json = require "dkjson"
 local BIN = os.getenv("CLOUDDIR_BIN") or "build/bin/clouddir"
 local AWS = "/usr/bin/aws"   -- Debian's aws-cli v2 (a pip-installed v1 may come first in PATH)
 
-local function read(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local s = f:read("a")
-  f:close()
-  return s
-end
-
-local function write(path, text)
-  local f = assert(io.open(path, "wb"))
-  f:write(text)
-  f:close()
-end
+local helper = require "spec.helper"
+local read, write = helper.read_file, helper.write_file
 
 local function sleep(s) os.execute("sleep " .. s) end
 
