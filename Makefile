@@ -116,15 +116,15 @@ bench: deps
 	$(MAKE) $(BENCH_BINS) $(CORE_SO) $(BIN)
 	BUILD=$(BUILD) BENCH_N=$(BENCH_N) BENCH_REPS=$(BENCH_REPS) LUA=$(LUA) bash spec/bench/run.sh
 
-$(BUILD)/bench/raw_lmdb: spec/bench/raw_lmdb.c
+$(BUILD)/bench/raw_lmdb: spec/bench/raw_lmdb.c spec/bench/raw_shape.h
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ $< -llmdb
 
-$(BUILD)/bench/cd_bench: spec/bench/cd_bench.c $(LIB)
+$(BUILD)/bench/cd_bench: spec/bench/cd_bench.c spec/bench/raw_shape.h $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(LDLIBS_CORE)
 
-$(BUILD)/bench/bench_clock.so: spec/bench/bench_clock.c $(LIB)
+$(BUILD)/bench/bench_clock.so: spec/bench/bench_clock.c spec/bench/raw_shape.h $(LIB)
 	@mkdir -p $(@D)
 	$(CC) -shared -pthread $(ALL_CFLAGS) -Icsrc -o $@ $< $(LIB) $(LDLIBS_CORE)
 

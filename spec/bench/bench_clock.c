@@ -13,6 +13,7 @@
 #include <sys/resource.h>
 #include <time.h>
 #include "kv.h"
+#include "raw_shape.h"
 
 int luaopen_bench_clock(lua_State *L);
 
@@ -178,13 +179,11 @@ typedef struct raw_store {
     char dir[4096];
 } raw_store;
 
-static void raw_key(uint64_t id, unsigned char key[9], unsigned char val[60])
+static void raw_record(uint64_t id, unsigned char key[RAW_KEY_LEN],
+                       unsigned char val[RAW_VAL_LEN])
 {
-    key[0] = 'O';
-    for (int i = 0; i < 8; i++)
-        key[1 + i] = (unsigned char)(id >> (56 - 8 * i));
-    for (int i = 0; i < 60; i++)
-        val[i] = (unsigned char)('a' + (id + (uint64_t)i * 7) % 26);
+    raw_key(id, key);
+    raw_val(id, val);
 }
 
 static int raw_fail(lua_State *L, raw_store *r, const cd_error *err)
@@ -218,7 +217,7 @@ static int raw_commit(lua_State *L)
     cd_error err;
     cd_txn *t;
     unsigned char key[9], val[60];
-    raw_key(r->next++, key, val);
+    raw_record(r->next++, key, val);
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     if (cd_kv_begin(r->kv, true, &t, &err))
@@ -266,7 +265,7 @@ static int clock_raw_store(lua_State *L)
             return raw_fail(L, r, &err);
         lua_Integer end = done + 100000 < n ? done + 100000 : n;
         for (; done < end; done++) {
-            raw_key((uint64_t)done + 1, key, val);
+            raw_record((uint64_t)done + 1, key, val);
             if (cd_kv_put(t, (cd_slice){key, sizeof key}, (cd_slice){val, sizeof val}, true, &err)) {
                 cd_kv_abort(t);
                 return raw_fail(L, r, &err);

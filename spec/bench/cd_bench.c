@@ -25,6 +25,7 @@
 #include <time.h>
 #include "clouddir.h"
 #include "kv.h"      /* --graph: the raw floor measured beside the listings */
+#include "raw_shape.h"
 
 #define DURABLE_CREATES 200
 #define MAX_REPS 50
@@ -409,13 +410,11 @@ static double create_many(bench *b, cd_store *s, size_t ops)
  * with the flags raw_lmdb.c uses).  Its figures are measured in the same repetitions as
  * clouddir's, so both see the same moment of the machine: this VM's CPU speed and disk
  * latency drift by up to 1.5x over minutes, and the raw_lmdb.c run is minutes away. */
-static void raw_key(uint64_t id, unsigned char key[9], unsigned char val[60])
+static void raw_record(uint64_t id, unsigned char key[RAW_KEY_LEN],
+                       unsigned char val[RAW_VAL_LEN])
 {
-    key[0] = 'O';
-    for (int i = 0; i < 8; i++)
-        key[1 + i] = (unsigned char)(id >> (56 - 8 * i));
-    for (int i = 0; i < 60; i++)
-        val[i] = (unsigned char)('a' + (id + (uint64_t)i * 7) % 26);
+    raw_key(id, key);
+    raw_val(id, val);
 }
 
 static cd_kv *raw_store_open(const char *dir, size_t n)
@@ -432,7 +431,7 @@ static cd_kv *raw_store_open(const char *dir, size_t n)
             die("raw store: %s", err.message);
         size_t end = done + 100000 < n ? done + 100000 : n;
         for (; done < end; done++) {
-            raw_key(done + 1, key, val);
+            raw_record(done + 1, key, val);
             if (cd_kv_put(t, (cd_slice){key, sizeof key}, (cd_slice){val, sizeof val}, true, &err))
                 die("raw store: %s", err.message);
         }
@@ -459,7 +458,7 @@ static double raw_commit_durable(cd_kv *raw, uint64_t id)
     cd_error err;
     cd_txn *t;
     unsigned char key[9], val[60];
-    raw_key(id, key, val);
+    raw_record(id, key, val);
     double t0 = now_ns();
     if (cd_kv_begin(raw, true, &t, &err) ||
         cd_kv_put(t, (cd_slice){key, sizeof key}, (cd_slice){val, sizeof val}, true, &err) ||

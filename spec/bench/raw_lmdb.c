@@ -19,14 +19,15 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include "raw_shape.h"
 
 /* The flags csrc/kv.c (cd_kv_open) opens a store with: keep the two in step, or the floor
  * stops being the floor of the engine. */
 #define ENGINE_ENV_FLAGS (MDB_WRITEMAP | MDB_NOSYNC | MDB_NORDAHEAD)
 #define ENGINE_ENV_FLAGS_TEXT "MDB_WRITEMAP|MDB_NOSYNC|MDB_NORDAHEAD"
 
-#define KEY_LEN 9
-#define VAL_LEN 60
+#define KEY_LEN RAW_KEY_LEN
+#define VAL_LEN RAW_VAL_LEN
 #define DURABLE_COMMITS 200
 
 static void check(int rc, const char *what)
@@ -80,18 +81,6 @@ static uint64_t next_rand(uint64_t *s)
     return z ^ (z >> 31);
 }
 
-static void make_key(unsigned char *k, uint64_t id)
-{
-    k[0] = 'O';
-    for (int i = 0; i < 8; i++)
-        k[1 + i] = (unsigned char)(id >> (56 - 8 * i));
-}
-
-static void make_val(unsigned char *v, uint64_t id)
-{
-    for (int i = 0; i < VAL_LEN; i++)
-        v[i] = (unsigned char)('a' + (id + (uint64_t)i * 7) % 26);
-}
 
 static MDB_env *open_env(const char *dir, MDB_dbi *dbi)
 {
@@ -118,8 +107,8 @@ static double put_all(MDB_env *env, MDB_dbi dbi, const uint64_t *ids, size_t n,
     check(mdb_txn_begin(env, NULL, 0, &t), "begin");
     double t0 = now_ns();
     for (size_t i = 0; i < n; i++) {
-        make_key(kb, ids[i]);
-        make_val(vb, ids[i]);
+        raw_key(ids[i], kb);
+        raw_val(ids[i], vb);
         MDB_val k = {KEY_LEN, kb}, v = {VAL_LEN, vb};
         check(mdb_put(t, dbi, &k, &v, flags), "put");
     }
@@ -148,7 +137,7 @@ static double scan_run(MDB_env *env, MDB_dbi dbi, size_t n, size_t len, int reps
         check(mdb_cursor_open(t, dbi, &c), "cursor");
         double t0 = now_ns();
         for (size_t i = 0; i < scans; i++) {
-            make_key(kb, 1 + next_rand(seed) % (n - len + 1));
+            raw_key(1 + next_rand(seed) % (n - len + 1), kb);
             MDB_val k = {KEY_LEN, kb}, v;
             int rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
             for (size_t j = 1; j < len && rc == 0; j++) {
@@ -231,7 +220,7 @@ int main(int argc, char **argv)
         check(mdb_txn_begin(env_seq, NULL, MDB_RDONLY, &t), "begin read");
         double t0 = now_ns();
         for (size_t i = 0; i < n; i++) {
-            make_key(kb, order[i]);
+            raw_key(order[i], kb);
             MDB_val k = {KEY_LEN, kb}, v;
             check(mdb_get(t, dbi_seq, &k, &v), "get");
             sink += v.mv_size;
@@ -252,7 +241,7 @@ int main(int argc, char **argv)
         check(mdb_cursor_open(t, dbi_seq, &c), "cursor");
         double t0 = now_ns();
         for (size_t i = 0; i < pages; i++) {
-            make_key(kb, order[i]);
+            raw_key(order[i], kb);
             MDB_val k = {KEY_LEN, kb}, v;
             int rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
             for (int j = 1; j < 30 && rc == 0; j++) {
@@ -285,8 +274,8 @@ int main(int argc, char **argv)
         MDB_txn *t;
         unsigned char kb[KEY_LEN], vb[VAL_LEN];
         uint64_t id = n + 2 + (uint64_t)i;
-        make_key(kb, id);
-        make_val(vb, id);
+        raw_key(id, kb);
+        raw_val(id, vb);
         MDB_val k = {KEY_LEN, kb}, v = {VAL_LEN, vb};
         if (i == 0)
             written = storage_write_bytes();
@@ -313,8 +302,8 @@ int main(int argc, char **argv)
         for (int k = 0; k < 20; k++) {
             unsigned char kb[KEY_LEN], vb[VAL_LEN];
             uint64_t id = 1 + next_rand(&seed) % n;
-            make_key(kb, id);
-            make_val(vb, id);
+            raw_key(id, kb);
+            raw_val(id, vb);
             MDB_val key = {KEY_LEN, kb}, val = {VAL_LEN, vb};
             check(mdb_put(t, dbi_seq, &key, &val, 0), "put");
         }
