@@ -160,9 +160,20 @@ static void print_version (void) {
 }
 
 /* Prints "pname: msg" (or just msg when pname is NULL, as at the prompt) on stderr. */
+/*
+** Error messages often quote what the user gave (a path, a link name): control bytes in it
+** are written as \xHH, so a terminal escape in a name cannot reach the terminal.  Newlines
+** and tabs stay (tracebacks are made of them).
+*/
 static void l_message (const char *pname, const char *msg) {
   if (pname) fprintf(stderr, "%s: ", pname);
-  fprintf(stderr, "%s\n", msg);
+  for (const unsigned char *p = (const unsigned char *)msg; *p; p++) {
+    if ((*p < 0x20 && *p != '\n' && *p != '\t') || *p == 0x7F)
+      fprintf(stderr, "\\x%02X", *p);
+    else
+      fputc(*p, stderr);
+  }
+  fputc('\n', stderr);
   fflush(stderr);
 }
 

@@ -230,6 +230,17 @@ describe("clouddir binary", function()
       assert.matches("^clouddir: %u%a+Exception: [^\n]+\n", err)
     end)
 
+    it("writes control bytes of a message as \\xHH, so a name cannot drive the terminal", function()
+      local _, err, code = run({ store, "-e", [[
+        local d = store:create_directory("esc", store:schema("esc", { facets = { F = { type = "NODE" } } }):publish("1"))
+        d:object("/\27[31mred\1x"):info()]] })
+      assert.equal(1, code)
+      assert.matches("^clouddir: ResourceNotFoundException: ", err)
+      assert.truthy(err:find("/\\x1B[31mred", 1, true), err)
+      assert.falsy(err:find("\27", 1, true))
+      assert.truthy(err:find("\nstack traceback:\n", 1, true))   -- newlines stay
+    end)
+
     it("shows where a script raised a clouddir error", function()
       write_file(dir .. "/fails.lua", 'local x = 1\ncd:GetDirectory{DirectoryArn="' .. MISSING_DIRECTORY .. '"}\n')
       local _, err, code = run({ store, dir .. "/fails.lua" })
