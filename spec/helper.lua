@@ -41,6 +41,22 @@ function helper.write_file(path, text)
   f:close()
 end
 
+--- Starts `bin serve --listen 127.0.0.1:0 --workers 2 store` in the background: its output
+--- goes to the files out and err, and a wrapper shell writes its exit status to rcfile once
+--- it stops.  Waits up to 10 s for it to listen.  Returns its port and pid, or nothing when
+--- it did not start (err then says why).
+function helper.start_serve(bin, store, out, err, rcfile)
+  os.execute(string.format("sh -c '%s serve --listen 127.0.0.1:0 --workers 2 %s >%s 2>%s;" ..
+                           " echo $? >%s' </dev/null >/dev/null 2>&1 &",
+                           bin, store, out, err, rcfile))
+  for _ = 1, 200 do
+    local port, pid = (helper.read_file(out) or ""):match("listening on http://127%.0%.0%.1:(%d+) .-pid (%d+)")
+    if port then return port, pid end
+    if helper.read_file(rcfile) then return end
+    os.execute("sleep 0.05")
+  end
+end
+
 --- A unique string: helper.unique("dir") -> "dir-7".
 function helper.unique(prefix)
   serial = serial + 1

@@ -70,20 +70,9 @@ describe("clouddir serve with aws-cli v2", function()
 
   setup(function()
     if not have_aws then return end
-    -- The wrapper shell records the server's exit status once it stops.
-    os.execute(string.format("sh -c '%s serve --listen 127.0.0.1:0 --workers 2 %s >%s 2>%s;" ..
-                             " echo $? >%s' </dev/null >/dev/null 2>&1 &",
-                             BIN, store, out, err, rcfile))
-    for _ = 1, 200 do
-      local text = read(out) or ""
-      local port, pid = text:match("listening on http://127%.0%.0%.1:(%d+) .-pid (%d+)")
-      if port then
-        url, server_pid = "http://127.0.0.1:" .. port, pid
-        break
-      end
-      if read(rcfile) then break end
-      sleep(0.05)
-    end
+    local port
+    port, server_pid = helper.start_serve(BIN, store, out, err, rcfile)
+    url = port and "http://127.0.0.1:" .. port
   end)
 
   teardown(function()

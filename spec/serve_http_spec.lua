@@ -116,19 +116,7 @@ describe("clouddir serve at the HTTP level", function()
   setup(function()
     if not have_python then return end
     write(sender, SENDER)
-    os.execute(string.format("sh -c '%s serve --listen 127.0.0.1:0 --workers 2 %s >%s 2>%s;" ..
-                             " echo $? >%s' </dev/null >/dev/null 2>&1 &",
-                             BIN, store, out, err, rcfile))
-    for _ = 1, 200 do
-      local text = read(out) or ""
-      local p, pid = text:match("listening on http://127%.0%.0%.1:(%d+) .-pid (%d+)")
-      if p then
-        port, server_pid = p, pid
-        break
-      end
-      if read(rcfile) then break end
-      sleep(0.05)
-    end
+    port, server_pid = helper.start_serve(BIN, store, out, err, rcfile)
   end)
 
   teardown(function()
