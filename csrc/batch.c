@@ -458,18 +458,25 @@ static const cd_value *member_at(const cd_value *body, const char *path)
     return cd_get(cd_get(body, outer), dot + 1);
 }
 
-/* The objects item body's references read, from their selector text (nothing is looked up),
- * added to the call's count; LimitExceededException beyond the cap. */
+/* The objects the references refs ("A" or "A.B") of an item body read, from their selector
+ * text: nothing is looked up.  BatchWrite and BatchRead count alike. */
+static int64_t refs_read(const char *const *refs, const cd_value *body)
+{
+    int64_t n = 0;
+    for (size_t i = 0; refs[i]; i++) {
+        size_t len = 0;
+        const char *sel = cd_get_str(member_at(body, refs[i]), "Selector", &len);
+        n += path_objects(sel, len);
+    }
+    return n;
+}
+
+/* Adds the objects item body's references read to the call's count; LimitExceededException
+ * beyond the cap. */
 static int count_reads(cd_ctx *c, batch_state *st, const write_kind *k, const cd_value *body,
                        size_t index)
 {
-    for (int list = 0; list < 2; list++)
-        for (size_t i = 0; (list ? k->read : k->written)[i]; i++) {
-            size_t len = 0;
-            const char *sel = cd_get_str(member_at(body, list ? k->read[i] : k->written[i]),
-                                         "Selector", &len);
-            st->read += path_objects(sel, len);
-        }
+    st->read += refs_read(k->written, body) + refs_read(k->read, body);
     if (st->read > READ_LIMIT_OBJECTS)
         return cd_fail(c->err, CD_E_LimitExceededException,
                        "BatchWrite reads more than %d objects in one call (operation %zu "
@@ -700,18 +707,6 @@ typedef struct read_state {
     int64_t objects, values;   /* read so far, summed over the items */
 } read_state;
 
-/* The objects item body's references read (text only: nothing is looked up). */
-static int64_t ref_objects(const read_kind *k, const cd_value *body)
-{
-    int64_t n = 0;
-    for (size_t i = 0; k->refs[i]; i++) {
-        size_t len = 0;
-        const char *sel = cd_get_str(member_at(body, k->refs[i]), "Selector", &len);
-        n += path_objects(sel, len);
-    }
-    return n;
-}
-
 /* Adds what a successful item's response lists to *objects and *values. */
 static void answer_counts(const read_kind *k, const cd_value *resp, int64_t *objects,
                           int64_t *values)
@@ -768,7 +763,7 @@ static int read_item(cd_ctx *c, read_state *st, const cd_value *dir_arn, size_t 
     } else {
         /* The references are read whether or not the item then succeeds. */
         if (st->aws) {
-            st->objects += ref_objects(k, m->val);
+            st->objects += refs_read(k->refs, m->val);
             if ((rc = check_read_limits(c, st, index)))
                 return rc;
         }
